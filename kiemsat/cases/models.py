@@ -1,0 +1,111 @@
+"""The register: one Case per person the Court considers sending to a measure, and the
+procedural Events that are the source of truth for everything derived from it.
+
+A few columns of Case summarise its events (số thụ lý, dates, stage, outcome) so the register
+can filter and sort in the database; `services.refresh_summary` is the only writer of them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from kiemsat.domain.events import EVENT_TYPES, MEASURE_LABELS, OUTCOME_LABELS
+from kiemsat.domain.stage import STAGE_LABELS, Stage
+from kiemsat.org.models import Agency, Court, Unit
+
+MEASURE_CHOICES = [(k.value, v) for k, v in MEASURE_LABELS.items()]
+OUTCOME_CHOICES = [(k.value, v) for k, v in OUTCOME_LABELS.items()]
+EVENT_CHOICES = [(t.code, t.label) for t in EVENT_TYPES]
+STAGE_CHOICES = [(k.value, v) for k, v in STAGE_LABELS.items()]
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "Nam"
+    FEMALE = "F", "Nữ"
+
+
+class Case(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Nhập trên phần mềm"
+        IMPORT = "import", "Nhập từ sổ Excel"
+        DEMO = "demo", "Dữ liệu mẫu"
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases", verbose_name="Đơn vị")
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+                              verbose_name="Tòa án")
+    proposer = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+                                 verbose_name="Cơ quan đề nghị")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="assigned_cases", verbose_name="Cán bộ được phân công")
+
+    # The person
+    person_name = models.CharField("Họ và tên", max_length=120)
+    birth_year = models.PositiveSmallIntegerField("Năm sinh", null=True, blank=True)
+    birth_date = models.DateField("Ngày sinh", null=True, blank=True)
+    sex = models.CharField("Giới tính", max_length=1, choices=Sex.choices, blank=True)
+    residence = models.CharField("Nơi cư trú", max_length=300, blank=True)
+    id_number = models.CharField("Số CCCD/CMND", max_length=20, blank=True)
+
+    measure = models.CharField("Biện pháp", max_length=20, choices=MEASURE_CHOICES)
+    vks_proposal = models.TextField("Đề xuất của Viện kiểm sát", blank=True)
+    complex = models.BooleanField("Vụ việc phức tạp", default=False)
+    notes = models.TextField("Ghi chú", blank=True)
+    source = models.CharField("Nguồn", max_length=10, choices=Source.choices, default=Source.MANUAL)
+    # The acts this case's records track (RULES.md "overdue"): null = every event type the app offers.
+    tracked_events = models.JSONField("Bước được theo dõi", null=True, blank=True)
+
+    # Summary of the events (written only by services.refresh_summary)
+    so_thu_ly = models.CharField("Số thụ lý", max_length=60, blank=True, db_index=True)
+    thu_ly_date = models.DateField("Ngày thụ lý", null=True, blank=True, db_index=True)
+    received_date = models.DateField("Ngày Tòa án nhận hồ sơ", null=True, blank=True)
+    year = models.PositiveSmallIntegerField("Năm", null=True, blank=True, db_index=True)
+    decision_date = models.DateField("Ngày quyết định", null=True, blank=True)
+    outcome = models.CharField("Kết quả", max_length=20, choices=OUTCOME_CHOICES, blank=True)
+    term_months = models.PositiveSmallIntegerField("Thời hạn (tháng)", null=True, blank=True)
+    stage = models.CharField("Giai đoạn", max_length=20, choices=STAGE_CHOICES, default=Stage.PROPOSER, db_index=True)
+    # Search and sort shadows
+    name_sort = models.CharField(max_length=400, blank=True, db_index=True)
+    search_folded = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "vụ việc"
+        verbose_name_plural = "vụ việc"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["court", "year", "so_thu_ly"],
+                condition=~models.Q(so_thu_ly=""),
+                name="unique_so_thu_ly_per_court_year",
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "stage"]), models.Index(fields=["unit", "name_sort"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_name} ({self.so_thu_ly})" if self.so_thu_ly else self.person_name
+
+
+class Event(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="Vụ việc")
+    code = models.CharField("Loại sự kiện", max_length=40, choices=EVENT_CHOICES)
+    date = models.DateField("Ngày trên văn bản", null=True, blank=True)
+    received = models.DateField("Ngày VKS nhận", null=True, blank=True)
+    end = models.DateField("Đến ngày", null=True, blank=True)
+    number = models.CharField("Số văn bản", max_length=60, blank=True)
+    outcome = models.CharField("Kết quả", max_length=20, choices=OUTCOME_CHOICES, blank=True)
+    term_months = models.PositiveSmallIntegerField("Thời hạn (tháng)", null=True, blank=True)
+    prosecutor_present = models.BooleanField("Kiểm sát viên có mặt", null=True, blank=True)
+    note = models.TextField("Ghi chú", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "sự kiện tố tụng"
+        indexes = [models.Index(fields=["case", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()} {self.date or ''}"

@@ -1,0 +1,273 @@
+"""Use cases on the register. Views, commands, the importer and tests all call these; no
+business logic lives anywhere else. Each function runs in one transaction and writes the audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kiemsat.audit.services import record
+from kiemsat.domain.checks import check_dates
+from kiemsat.domain.events import EVENT_TYPE_BY_CODE, Outcome
+from kiemsat.domain.stage import stage_of
+from kiemsat.domain.vntext import fold, nfc, sort_key_str
+from kiemsat.org import permissions as perm
+
+from .models import Case, Event
+
+CASE_FIELDS = (
+    "court", "proposer", "assigned_to", "person_name", "birth_year", "birth_date", "sex", "residence",
+    "id_number", "measure", "vks_proposal", "complex", "notes",
+)
+EVENT_FIELDS = ("date", "received", "end", "number", "outcome", "term_months", "prosecutor_present", "note")
+_YEAR_IN_NUMBER = re.compile(r"/((?:19|20)\d\d)\b")
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+def _snapshot(obj, fields) -> dict:
+    out = {}
+    for f in fields:
+        v = getattr(obj, f + "_id", None) if f in ("court", "proposer", "assigned_to") else getattr(obj, f)
+        out[f] = v.isoformat() if isinstance(v, dt.date) else v
+    return out
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
+
+
+def _clean_text(data: dict) -> dict:
+    out = dict(data)
+    for k, v in out.items():
+        if isinstance(v, str):
+            out[k] = nfc(v).strip()
+    if out.get("person_name"):
+        out["person_name"] = " ".join(out["person_name"].split())
+    return out
+
+
+def _year_of(case: Case) -> int | None:
+    if case.thu_ly_date:
+        return case.thu_ly_date.year
+    m = _YEAR_IN_NUMBER.search(case.so_thu_ly or "")
+    if m:
+        return int(m.group(1))
+    if case.received_date:
+        return case.received_date.year
+    return None
+
+
+def summarize(case: Case, events: list[Event]) -> Case:
+    """Set the summary columns of `case` from `events` (no database access)."""
+    by_code: dict[str, list[Event]] = {}
+    for e in events:
+        by_code.setdefault(e.code, []).append(e)
+
+    def first(code):
+        xs = [e for e in by_code.get(code, []) if e.date]
+        return min(xs, key=lambda e: e.date) if xs else None
+
+    def last(code):
+        xs = [e for e in by_code.get(code, []) if e.date]
+        return max(xs, key=lambda e: (e.date, e.pk or 0)) if xs else None
+
+    acc = first("accepted") or (by_code.get("accepted") or [None])[0]
+    case.so_thu_ly = (acc.number if acc else "") or ""
+    case.thu_ly_date = acc.date if acc else None
+    rec = first("court_received")
+    case.received_date = rec.date if rec else None
+    dec = last("decision")
+    case.decision_date = dec.date if dec else None
+    case.outcome = dec.outcome if dec else ""
+    case.term_months = dec.term_months if dec else None
+    outcome = Outcome(case.outcome) if case.outcome else None
+    case.stage = stage_of({c for c, xs in by_code.items() if any(e.date for e in xs)}, outcome)
+    case.year = _year_of(case)
+    case.name_sort = sort_key_str(case.person_name)
+    numbers = " ".join(e.number for e in events if e.number)
+    case.search_folded = fold(" ".join([case.person_name, case.so_thu_ly, numbers, case.id_number or ""]))
+    return case
+
+
+SUMMARY_FIELDS = ("so_thu_ly", "thu_ly_date", "received_date", "decision_date", "outcome", "term_months", "stage",
+                  "year", "name_sort", "search_folded")
+
+
+def refresh_summary(case: Case) -> Case:
+    """Recompute and store the summary columns of a case from its events (the only writer of them)."""
+    summarize(case, list(case.events.all()))
+    _check_duplicate(case)
+    Case.objects.filter(pk=case.pk).update(**{f: getattr(case, f) for f in SUMMARY_FIELDS})
+    return case
+
+
+def date_problems(case: Case, today: dt.date | None = None) -> list[str]:
+    """The plausibility problems of a case's dates, in Vietnamese (the importer shows them as warnings)."""
+    triples = [(e.code, e.date, e.end) for e in case.events.all()]
+    return [p.message for p in check_dates(triples, today or local_today())]
+
+
+def _check_duplicate(case: Case) -> None:
+    if not case.so_thu_ly:
+        return
+    dup = Case.objects.filter(court_id=case.court_id, year=case.year, so_thu_ly=case.so_thu_ly).exclude(pk=case.pk)
+    if dup.exists():
+        raise ValidationError(
+            {"number": f"Số thụ lý {case.so_thu_ly} đã có trong sổ của Tòa án này năm {case.year} "
+                       f"(vụ việc của {dup.first().person_name})."}
+        )
+
+
+def _validate_case_fields(data: dict) -> None:
+    errors = {}
+    name = data.get("person_name", "")
+    if not name:
+        errors["person_name"] = "Cần nhập họ và tên."
+    elif len(name) > 120:
+        errors["person_name"] = "Họ và tên dài quá 120 ký tự."
+    by = data.get("birth_year")
+    if by is not None and not (1900 <= int(by) <= local_today().year):
+        errors["birth_year"] = "Năm sinh không hợp lệ."
+    bd = data.get("birth_date")
+    if bd and bd > local_today():
+        errors["birth_date"] = "Ngày sinh ở sau ngày hôm nay."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_case(*, actor, unit, data: dict, events: list[dict] | None = None, source: str = Case.Source.MANUAL,
+                tracked_events: list[str] | None = None, strict: bool = True) -> tuple[Case, list[str]]:
+    """Create a case with its first events. Returns (case, warnings).
+
+    strict: date problems are errors (forms); otherwise they come back as warnings (importer).
+    """
+    if actor is not None and not perm.can_create_case(actor):
+        raise PermissionDenied("Bạn không có quyền tạo vụ việc.")
+    data = _clean_text(data)
+    _validate_case_fields(data)
+    if data.get("birth_date") and not data.get("birth_year"):
+        data["birth_year"] = data["birth_date"].year
+    case = Case(unit=unit, source=source, tracked_events=tracked_events,
+                **{k: v for k, v in data.items() if k in CASE_FIELDS or k.endswith("_id")})
+    if actor is not None and case.assigned_to_id is None and actor.role != "leader":
+        case.assigned_to = actor
+    case.save()
+    for ev in events or []:
+        ev = dict(ev)
+        code = ev.pop("code")
+        Event.objects.create(case=case, code=code, **_clean_event(code, ev))
+    refresh_summary(case)
+    warnings = date_problems(case)
+    if strict and warnings:
+        raise ValidationError({"__all__": warnings})
+    record("case.create", case, f"Tạo vụ việc {case}", {"case": _snapshot(case, CASE_FIELDS), "events": len(events or [])})
+    return case, warnings
+
+
+@transaction.atomic
+def update_case(*, actor, case: Case, data: dict) -> Case:
+    if actor is not None and not perm.can_edit_case(actor, case):
+        raise PermissionDenied("Bạn không có quyền sửa vụ việc này.")
+    data = _clean_text(data)
+    _validate_case_fields({**_snapshot(case, ("person_name",)), **data})
+    before = _snapshot(case, CASE_FIELDS)
+    if "assigned_to" in data and actor is not None and data["assigned_to"] != case.assigned_to and not perm.can_assign(actor, case):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị được phân công cán bộ.")
+    for k, v in data.items():
+        if k in CASE_FIELDS:
+            setattr(case, k, v)
+    case.save()
+    refresh_summary(case)
+    changes = _diff(before, _snapshot(case, CASE_FIELDS))
+    if changes:
+        record("case.update", case, f"Sửa vụ việc {case}", changes)
+    return case
+
+
+def _clean_event(code: str, fields: dict) -> dict:
+    et = EVENT_TYPE_BY_CODE.get(code)
+    if et is None:
+        raise ValidationError({"code": "Loại sự kiện không hợp lệ."})
+    out = {k: fields.get(k) for k in EVENT_FIELDS if k in fields}
+    for k in ("number", "note", "outcome"):
+        out[k] = nfc(out.get(k) or "").strip()
+    if len(out["number"]) > 60:
+        raise ValidationError({"number": "Số văn bản dài quá 60 ký tự."})
+    if not et.has_outcome:
+        out["outcome"] = ""
+        out["term_months"] = None
+    if not et.has_presence:
+        out["prosecutor_present"] = None
+    if not et.has_end:
+        out["end"] = None
+    if not out.get("date") and not out.get("received"):
+        raise ValidationError({"date": "Cần nhập ngày trên văn bản hoặc ngày Viện kiểm sát nhận."})
+    tm = out.get("term_months")
+    if tm is not None and not (1 <= int(tm) <= 36):
+        raise ValidationError({"term_months": "Thời hạn phải từ 1 đến 36 tháng."})
+    return out
+
+
+def _after_event_change(case: Case, strict: bool, before: list[str]) -> list[str]:
+    """Refresh the summary; in strict mode refuse a change that adds a date problem (problems
+    the case already had, e.g. from an imported book, stay warnings)."""
+    refresh_summary(case)
+    problems = date_problems(case)
+    new = [p for p in problems if p not in before]
+    if strict and new:
+        raise ValidationError({"__all__": new})
+    return problems
+
+
+@transaction.atomic
+def record_event(*, actor, case: Case, code: str, strict: bool = True, **fields) -> tuple[Event, list[str]]:
+    if actor is not None and not perm.can_edit_event(actor, case, code):
+        raise PermissionDenied("Bạn không có quyền ghi sự kiện này.")
+    before = date_problems(case)
+    ev = Event.objects.create(case=case, code=code, **_clean_event(code, fields))
+    warnings = _after_event_change(case, strict, before)
+    record("event.create", ev, f"Ghi {ev.get_code_display().lower()} – {case}", {"case": case.pk, **_snapshot(ev, EVENT_FIELDS)})
+    return ev, warnings
+
+
+@transaction.atomic
+def update_event(*, actor, event: Event, strict: bool = True, **fields) -> tuple[Event, list[str]]:
+    case = event.case
+    if actor is not None and not perm.can_edit_event(actor, case, event.code):
+        raise PermissionDenied("Bạn không có quyền sửa sự kiện này.")
+    problems_before = date_problems(case)
+    before = _snapshot(event, EVENT_FIELDS)
+    merged = {**before, **fields}
+    for k in ("date", "received", "end"):
+        if isinstance(merged.get(k), str):
+            merged[k] = dt.date.fromisoformat(merged[k])
+    for k, v in _clean_event(event.code, merged).items():
+        setattr(event, k, v)
+    event.save()
+    warnings = _after_event_change(case, strict, problems_before)
+    changes = _diff(before, _snapshot(event, EVENT_FIELDS))
+    if changes:
+        record("event.update", event, f"Sửa {event.get_code_display().lower()} – {case}", {"case": case.pk, **changes})
+    return event, warnings
+
+
+@transaction.atomic
+def delete_event(*, actor, event: Event) -> None:
+    case = event.case
+    if actor is not None and not perm.can_edit_event(actor, case, event.code):
+        raise PermissionDenied("Bạn không có quyền xóa sự kiện này.")
+    snap = _snapshot(event, EVENT_FIELDS)
+    label = event.get_code_display().lower()
+    pk = event.pk
+    event.delete()
+    refresh_summary(case)
+    record("event.delete", case, f"Xóa {label} – {case}", {"event": pk, **snap})

@@ -1,0 +1,24 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from kiemsat.cases import views as cases
+from kiemsat.web import views as web
+
+urlpatterns = [
+    path("", web.home, name="home"),
+    path("dang-nhap/", web.LoginView.as_view(), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("so-thu-ly/", cases.register_list, name="register"),
+    path("vu-viec/them/", cases.case_create, name="case_create"),
+    path("vu-viec/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("vu-viec/<int:pk>/sua/", cases.case_edit, name="case_edit"),
+    path("vu-viec/<int:pk>/lich-su/", cases.case_history, name="case_history"),
+    path("vu-viec/<int:pk>/su-kien/them/", cases.event_add, name="event_add"),
+    path("vu-viec/<int:pk>/su-kien/<int:event_pk>/sua/", cases.event_edit, name="event_edit"),
+    path("vu-viec/<int:pk>/su-kien/<int:event_pk>/xoa/", cases.event_delete, name="event_delete"),
+]
+
+handler400 = "kiemsat.web.views.bad_request"
+handler403 = "kiemsat.web.views.forbidden"
+handler404 = "kiemsat.web.views.not_found"
+handler500 = "kiemsat.web.views.server_error"

@@ -1,0 +1,39 @@
+"""Form fields that read what Vietnamese clerks type."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from kiemsat.domain import dates
+
+
+class VNDateInput(forms.TextInput):
+    def __init__(self, attrs=None):
+        base = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off", "class": "form-control vn-date"}
+        super().__init__({**base, **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, dt.date):
+            return dates.fmt(value)
+        return value
+
+
+class VNDateField(forms.Field):
+    """Takes 05/03/2024, 5/3/24, 05-03-2024, 5.3.2024, 'ngày 5 tháng 3 năm 2024' — always day first."""
+
+    widget = VNDateInput
+    default_error_messages = {"invalid": "Ngày không hợp lệ: “%(value)s”. Nhập theo dạng dd/mm/yyyy."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        parsed = dates.parse_date(text)
+        # A form takes written dates only: not an Excel serial, not a bare year.
+        if parsed.value is None or parsed.kind in ("serial", "year") or parsed.warning:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": text[:40]})
+        return parsed.value
