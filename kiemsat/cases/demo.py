@@ -108,6 +108,8 @@ def _case_events(rng: random.Random, start: dt.date, today: dt.date, measure: st
         add("detected", d)
         d = _wd(d, rng.randint(2, 8 if late else 5))
         add("dossier_prepared", d)
+        if rng.random() < 0.03:  # still with the proposing agency
+            return [e for e in ev if e["date"] <= today], False
         d = _wd(d, rng.randint(4, 8))
         if d <= LDTBXH_END:
             add("ldtb_received", d)
@@ -184,10 +186,13 @@ def make_demo_data(n_cases: int = 70, seed: int = 2024, today: dt.date | None = 
             start = span_start + dt.timedelta(days=int(span_days * (rng.random() ** 0.8)))
             r = rng.random()
             measure = Measure.CSCNBB if r < 0.85 else Measure.CSGDBB if r < 0.92 else Measure.TGD
-            acc_year = _wd(start, 12).year
-            seq = seq_by_year.get(acc_year, 0) + 1
-            seq_by_year[acc_year] = seq
-            evs, complex_case = _case_events(rng, start, today, measure, seq)
+            evs, complex_case = _case_events(rng, start, today, measure, 0)
+            acc = next((e for e in evs if e["code"] == "accepted"), None)
+            if acc is not None:  # number the acceptance in its own year's sequence
+                seq = seq_by_year[acc["date"].year] = seq_by_year.get(acc["date"].year, 0) + 1
+                for e in evs:
+                    if e.get("number"):
+                        e["number"] = e["number"].replace("00/", f"{seq:02d}/", 1).replace("BB-000", f"BB-{seq:03d}")
             name, sex = _person(rng)
             received = next((e["date"] for e in evs if e["code"] == "court_received"), start)
             if measure == Measure.CSCNBB:
