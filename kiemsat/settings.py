@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "kiemsat.org",
     "kiemsat.cases",
     "kiemsat.audit",
+    "kiemsat.legal",
+    "kiemsat.imports",
     "kiemsat.web",
 ]
 

@@ -79,6 +79,11 @@ def case_detail(request, pk):
         "problems": services.date_problems(case),
         "event_types": EVENT_TYPE_BY_CODE,
     }
+    from kiemsat.legal import selectors as legal_selectors
+    from kiemsat.legal.services import local_today
+
+    ctx["as_of"] = local_today()
+    ctx["rows"] = legal_selectors.case_panel(case, ctx["as_of"])
     return render(request, "cases/detail.html", ctx)
 
 

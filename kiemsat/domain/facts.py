@@ -36,6 +36,8 @@ class CaseFacts:
     court: str = ""
     office: str = ""
     staff: str = ""
+    # proposer.dossier_complete: checklist item code -> True (present) / False (explicitly absent)
+    checklist: dict[str, bool] | None = None
 
     def all(self, code: str) -> list[EventFact]:
         return [e for e in self.events if e.code == code]
@@ -59,9 +61,23 @@ class CaseFacts:
 def _d(v) -> dt.date | None:
     if v in (None, ""):
         return None
+    if isinstance(v, dt.datetime):
+        return v.date()
     if isinstance(v, dt.date):
         return v
-    return dt.date.fromisoformat(str(v))
+    try:
+        return dt.date.fromisoformat(str(v).strip()[:10])
+    except ValueError:
+        return None
+
+
+def _int(v) -> int | None:
+    if v in (None, ""):
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
 
 
 def facts_from_flat(obj: dict, key: str | None = None, tracked: frozenset[str] | None = None) -> CaseFacts:
@@ -79,6 +95,12 @@ def facts_from_flat(obj: dict, key: str | None = None, tracked: frozenset[str] |
             val = _d(val)
         elif attr == "outcome":
             val = outcome_from_label(val)
+        elif attr == "number":
+            val = "" if val is None else str(val)
+        elif attr == "term_months":
+            val = _int(val)
+        elif attr == "prosecutor_present":
+            val = None if val is None or val == "" else bool(val)
         per_event[code][attr] = val
     events = []
     for code, attrs in per_event.items():
@@ -86,15 +108,22 @@ def facts_from_flat(obj: dict, key: str | None = None, tracked: frozenset[str] |
             continue
         events.append(EventFact(code=code, **attrs))
     if tracked is None:
-        tracked = frozenset(code for k, (code, _a) in FLAT_EVENT_FIELDS.items() if k in obj)
+        codes = {code for k, (code, _a) in FLAT_EVENT_FIELDS.items() if k in obj}
+        # A book's column for the date the Procuracy received the decision is how it tracks the
+        # Court's sending of the decision (court.send_decision is proved by that receipt).
+        if "decision_vks_received" in obj:
+            codes.add("decision_sent")
+        tracked = frozenset(codes)
     assert all(c in EVENT_CODES for c in tracked)
     return CaseFacts(
-        key=key or obj.get("so_thu_ly") or obj.get("name", ""),
+        key=key or obj.get("so_thu_ly") or obj.get("name") or "",
         so_thu_ly=obj.get("so_thu_ly") or "",
-        person=obj.get("name", ""),
-        measure=obj.get("measure", ""),
+        person=obj.get("name") or "",
+        measure=obj.get("measure") or "",
         complex=bool(obj.get("complex")),
         events=events,
         tracked=tracked,
+        court=obj.get("court") or "",
+        office=obj.get("office") or "",
         staff=obj.get("staff") or "",
     )

@@ -15,15 +15,35 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+PERIODS = {"month": "Tháng này", "quarter": "Quý này", "year": "Năm nay"}
+
+
+def _period(kind: str, today):
+    import datetime as dt
+
+    if kind == "month":
+        return dt.date(today.year, today.month, 1), today
+    if kind == "quarter":
+        return dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    return dt.date(today.year, 1, 1), today
+
+
 def home(request):
-    """The home page: the unit at a glance (the deadline dashboard builds on it)."""
-    qs = selectors.visible_cases(request.user)
+    """The dashboard: what is overdue or due soon (mine, the unit's), execution countdowns,
+    violations found this period by responsible body."""
     from django.db.models import Count
 
+    from kiemsat.legal import selectors as legal_selectors
+    from kiemsat.legal.services import local_today
+
+    qs = selectors.visible_cases(request.user)
     by_stage = dict(qs.values_list("stage").annotate(n=Count("id")))
-    mine = qs.filter(assigned_to=request.user).exclude(stage="closed").count()
     stages = [(k, v, by_stage.get(k, 0)) for k, v in STAGE_LABELS.items()]
-    return render(request, "home.html", {"stages": stages, "total": sum(by_stage.values()), "mine": mine})
+    kind = request.GET.get("ky") if request.GET.get("ky") in PERIODS else "year"
+    today = local_today()
+    dash = legal_selectors.dashboard(request.user, today, _period(kind, today))
+    return render(request, "home.html", {"stages": stages, "total": sum(by_stage.values()), "d": dash,
+                                         "periods": PERIODS.items(), "kind": kind})
 
 
 @login_not_required

@@ -1,0 +1,174 @@
+"""Findings through the database: the samples' cases stored as events give exactly the
+findings the workbooks imply; the case panel, dashboard, violations register and the CLI."""
+
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiemsat.cases import services as case_services
+from kiemsat.cases.models import Case
+from kiemsat.domain.events import FLAT_EVENT_FIELDS, outcome_from_label
+from kiemsat.legal import selectors, services
+from kiemsat.org.models import Agency
+
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+KEY = ("so_thu_ly", "rule", "status", "due", "actual", "late", "responsible")
+D = dt.date
+
+
+def store_flat_cases(objs, unit, court):
+    """Store the sample's flat cases as cases with events (what the import does, minus reading)."""
+    agencies = {}
+    for o in objs:
+        per: dict[str, dict] = {}
+        for key, (code, attr) in FLAT_EVENT_FIELDS.items():
+            if key not in o or o[key] in (None, ""):
+                continue
+            v = o[key]
+            if attr in ("date", "received"):
+                v = D.fromisoformat(v)
+            elif attr == "outcome":
+                v = outcome_from_label(v).value
+            per.setdefault(code, {})[attr] = v
+        events = []
+        for code, attrs in per.items():
+            if "date" not in attrs and "received" not in attrs:
+                continue
+            events.append({"code": code, **attrs})
+        tracked = sorted({code for k, (code, _a) in FLAT_EVENT_FIELDS.items() if k in o})
+        if o.get("proposer") and o["proposer"] not in agencies:
+            agencies[o["proposer"]] = Agency.objects.create(name=o["proposer"])
+        case_services.create_case(
+            actor=None, unit=unit, strict=False, source=Case.Source.IMPORT, tracked_events=tracked, events=events,
+            data={"person_name": o["name"], "birth_year": o.get("birth_year"), "measure": o["measure"], "court": court,
+                  "proposer": agencies.get(o.get("proposer")), "complex": bool(o.get("complex")),
+                  "residence": o.get("address") or "", "vks_proposal": o.get("vks_proposal") or ""})
+
+
+@pytest.mark.parametrize("sample", ["so-theo-doi-xlhc-2024", "so-theo-doi-xlhc-2022-2025"])
+def test_samples_through_the_database_give_exactly_the_expected_findings(sample, unit, court):
+    objs = json.loads((SAMPLES / f"{sample}.cases.json").read_text(encoding="utf-8"))
+    expected = json.loads((SAMPLES / f"{sample}.expected.json").read_text(encoding="utf-8"))
+    store_flat_cases(objs, unit, court)
+    as_of = D.fromisoformat(expected["as_of"])
+    got = {tuple(s.finding.to_json(s.facts)[k] for k in KEY)
+           for s in services.scan(Case.objects.all(), as_of, ("violation", "overdue"))}
+    want = {tuple(f[k] for k in KEY) for f in expected["findings"]}
+    assert got - want == set(), "extra findings"
+    assert want - got == set(), "missing findings"
+
+
+@pytest.fixture
+def late_notice_case(make_case, users):
+    # RULES.md worked example 1: thụ lý Wed 07/02/2024, notice dated 19/02/2024 → 1 WD late
+    return make_case("Phạm Văn Hải", assigned=users["prosecutor"], events=[
+        {"code": "court_received", "date": D(2024, 2, 7)},
+        {"code": "accepted", "date": D(2024, 2, 7), "number": "09/2024/TLHS-XLHC"},
+        {"code": "acceptance_notice", "date": D(2024, 2, 19)},
+    ])
+
+
+def test_case_panel_explains_the_late_notice(client, users, late_notice_case):
+    client.force_login(users["prosecutor"])
+    html = client.get(f"/vu-viec/{late_notice_case.pk}/").content.decode()
+    assert "Thời hạn" in html
+    assert "16/02/2024" in html and "Vi phạm, chậm 01 ngày làm việc" in html
+    assert "Pháp lệnh 03/2022/UBTVQH15, Điều 12 khoản 1" in html
+
+
+def test_panel_replays_a_past_date(client, users, make_case):
+    case = make_case("Lê Văn Bảy", events=[{"code": "accepted", "date": D(2024, 2, 7), "number": "10/2024"}])
+    client.force_login(users["leader"])
+    html = client.get(f"/vu-viec/{case.pk}/thoi-han/", {"as_of": "15/02/2024"}).content.decode()
+    assert "Sắp đến hạn" in html
+    html = client.get(f"/vu-viec/{case.pk}/thoi-han/", {"as_of": "19/02/2024"}).content.decode()
+    assert "Quá hạn" in html
+
+
+def test_dashboard_shows_my_overdue_and_the_units(client, users, make_case):
+    today = services.local_today()
+    make_case("Ngô Văn Mười", assigned=users["prosecutor"],
+              events=[{"code": "accepted", "date": today - dt.timedelta(days=40), "number": "1/TL"}])
+    make_case("Đinh Thị Mai", assigned=users["specialist"],
+              events=[{"code": "accepted", "date": today - dt.timedelta(days=40), "number": "2/TL"}])
+    client.force_login(users["prosecutor"])
+    r = client.get("/")
+    d = r.context["d"]
+    assert {x.person for x in d["mine"]} == {"Ngô Văn Mười"}
+    assert {x.person for x in d["unit"]} == {"Ngô Văn Mười", "Đinh Thị Mai"}
+    assert all(x.f.status in ("overdue", "due_soon") for x in d["unit"])
+
+
+def test_dashboard_counts_violations_by_body_and_lists_execution(client, users, make_case):
+    today = services.local_today()
+    dec = today - dt.timedelta(days=60)
+    make_case("Trương Văn Tài", events=[
+        {"code": "accepted", "date": dec - dt.timedelta(days=10), "number": "3/TL"},
+        {"code": "acceptance_notice", "date": dec - dt.timedelta(days=1)},  # late
+        {"code": "decision", "date": dec, "outcome": "apply", "term_months": 12},
+    ])
+    client.force_login(users["leader"])
+    d = client.get("/", {"ky": "year"}).context["d"]
+    if (dec - dt.timedelta(days=1)).year == today.year:
+        assert dict(d["by_body"]).get("Tòa án", 0) >= 1
+    ex = d["execution"]
+    assert [r.person for r in ex] == ["Trương Văn Tài"]
+    assert ex[0].estimated and ex[0].expiry is not None and ex[0].days_left > 0
+
+
+def test_violations_register_filters_and_exports(client, users, late_notice_case, make_case):
+    client.force_login(users["leader"])
+    r = client.get("/vi-pham/", {"from": "01/01/2024", "to": "31/12/2024"})
+    rows = r.context["rows"]
+    assert any(x.f.rule == "court.notify_acceptance" and x.f.late == 1 for x in rows)
+    r = client.get("/vi-pham/", {"from": "01/01/2024", "to": "31/12/2024", "responsible": "police"})
+    assert all(x.f.responsible == "police" for x in r.context["rows"])
+    r = client.get("/vi-pham/", {"from": "01/03/2024", "to": "31/12/2024", "rule": "court.notify_acceptance"})
+    assert r.context["rows"] == []  # the late act (19/02/2024) is outside the period
+    r = client.get("/vi-pham/", {"from": "32/13/2024"})
+    assert r.status_code == 200 and "không hợp lệ" in r.content.decode()
+
+    x = client.get("/vi-pham/xuat-excel/", {"from": "01/01/2024", "to": "31/12/2024"})
+    assert x.status_code == 200 and x["Content-Type"].startswith("application/vnd.openxmlformats")
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(x.content)).get_sheet_by_index(0).to_python()
+    header = sheet[3]
+    assert header[1] == "Họ và tên" and "Căn cứ pháp lý" in header
+    body = [row for row in sheet[4:] if row[3] == "court.notify_acceptance"]
+    assert body and body[0][1] == "Phạm Văn Hải" and body[0][9] == 1
+
+
+def test_findings_cli_contract(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("KIEMSAT_DATA_DIR", "DATABASE_URL")}
+    base = [sys.executable, "-m", "kiemsat", "--data-dir", str(tmp_path)]
+    subprocess.run([*base, "demo-data", "--cases", "60"], env=env, check=True, capture_output=True)
+    out = subprocess.run([*base, "findings", "--json", "--as-of", "2026-11-26"], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    rows = json.loads(out)
+    assert rows, "demo data has late steps"
+    need = {"so_thu_ly", "court", "office", "person", "rule", "status", "due", "actual", "late", "unit",
+            "responsible", "citation", "verified"}
+    assert all(need <= set(r) for r in rows)
+    assert {r["status"] for r in rows} <= {"violation", "overdue", "due_soon"}
+    assert all(r["late"] is None for r in rows if r["status"] != "violation")
+    all_rows = json.loads(subprocess.run([*base, "findings", "--json", "--all", "--as-of", "2026-11-26"], env=env,
+                                         check=True, capture_output=True, text=True).stdout)
+    assert {"ok", "not_evaluable"} <= {r["status"] for r in all_rows}
+    bad = subprocess.run([*base, "findings", "--as-of", "26/11/2026"], env=env, capture_output=True, text=True)
+    assert bad.returncode != 0 and "Ngày không hợp lệ" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_change_of_events_changes_the_findings(late_notice_case):
+    f = {x.f.rule: x.f for x in selectors.case_panel(late_notice_case, D(2024, 12, 31))}
+    assert f["court.notify_acceptance"].status == "violation"
+    ev = late_notice_case.events.get(code="acceptance_notice")
+    case_services.update_event(actor=None, event=ev, date=D(2024, 2, 16))
+    f = {x.f.rule: x.f for x in selectors.case_panel(late_notice_case, D(2024, 12, 31))}
+    assert f["court.notify_acceptance"].status == "ok"
