@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kiemsat.cases import views as cases
+from kiemsat.web.admin_site import site as admin_site
 from kiemsat.web import views as web
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("vu-viec/<int:pk>/su-kien/them/", cases.event_add, name="event_add"),
     path("vu-viec/<int:pk>/su-kien/<int:event_pk>/sua/", cases.event_edit, name="event_edit"),
     path("vu-viec/<int:pk>/su-kien/<int:event_pk>/xoa/", cases.event_delete, name="event_delete"),
+    path("quan-tri/", admin_site.urls),
     path("nhap-excel/", include("kiemsat.imports.urls")),
     path("", include("kiemsat.legal.urls")),
 ]
