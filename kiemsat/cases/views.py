@@ -164,7 +164,8 @@ def event_add(request, pk):
             if "again" in request.POST:
                 return redirect("event_add", pk=case.pk)
             return redirect("case_detail", pk=case.pk)
-    return render(request, "cases/event_form.html", {"form": form, "case": case, "title": "Ghi sự kiện tố tụng"})
+    return render(request, "cases/event_form.html", {"form": form, "case": case, "title": "Ghi sự kiện tố tụng",
+                                                     "field_map": _event_field_map()})
 
 
 def event_edit(request, pk, event_pk):
@@ -184,7 +185,16 @@ def event_edit(request, pk, event_pk):
         else:
             messages.success(request, "Đã lưu sự kiện.")
             return redirect("case_detail", pk=case.pk)
-    return render(request, "cases/event_form.html", {"form": form, "case": case, "event": event, "title": "Sửa sự kiện"})
+    return render(request, "cases/event_form.html", {"form": form, "case": case, "event": event, "title": "Sửa sự kiện",
+                                                     "field_map": _event_field_map()})
+
+
+def _event_field_map() -> dict:
+    """Which optional fields each event type uses (the form shows only those)."""
+    from kiemsat.domain.events import EVENT_TYPES
+
+    return {t.code: {"number": t.has_number, "outcome": t.has_outcome, "presence": t.has_presence, "end": t.has_end}
+            for t in EVENT_TYPES}
 
 
 @require_POST
