@@ -6,12 +6,12 @@ from django import forms
 
 from kiemsat.domain.events import EVENT_TYPE_BY_CODE, EVENT_TYPES, PHASE_LABELS
 from kiemsat.org.models import CASE_STAFF_ROLES, Agency, Court, Role, User
-from kiemsat.web.fields import VNDateField
+from kiemsat.web.fields import BootstrapMixin, VNDateField
 
 from .models import MEASURE_CHOICES, OUTCOME_CHOICES, Sex
 
 
-class CaseForm(forms.Form):
+class CaseForm(BootstrapMixin, forms.Form):
     person_name = forms.CharField(label="Họ và tên", max_length=120)
     birth_year = forms.IntegerField(label="Năm sinh", required=False, min_value=1900, max_value=2100)
     birth_date = VNDateField(label="Ngày sinh", required=False)
@@ -54,7 +54,7 @@ def event_choices(codes=None):
     return [("", "— Chọn loại sự kiện —")] + list(groups.items())
 
 
-class EventForm(forms.Form):
+class EventForm(BootstrapMixin, forms.Form):
     code = forms.ChoiceField(label="Loại sự kiện")
     date = VNDateField(label="Ngày trên văn bản", required=False)
     received = VNDateField(label="Ngày VKS nhận", required=False)

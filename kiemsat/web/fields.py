@@ -37,3 +37,21 @@ class VNDateField(forms.Field):
         if parsed.value is None or parsed.kind in ("serial", "year") or parsed.warning:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": text[:40]})
         return parsed.value
+
+
+class BootstrapMixin:
+    """Give every widget Bootstrap's class, so forms look and behave alike."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            w = field.widget
+            if isinstance(w, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(w, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            classes = w.attrs.get("class", "")
+            if css not in classes.split():
+                w.attrs["class"] = f"{classes} {css}".strip()
