@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "kiemsat.audit",
     "kiemsat.legal",
     "kiemsat.imports",
+    "kiemsat.letters",
+    "kiemsat.stats",
     "kiemsat.web",
 ]
 

@@ -19,6 +19,8 @@ urlpatterns = [
     path("vu-viec/<int:pk>/su-kien/<int:event_pk>/xoa/", cases.event_delete, name="event_delete"),
     path("quan-tri/", admin_site.urls),
     path("nhap-excel/", include("kiemsat.imports.urls")),
+    path("van-ban/", include("kiemsat.letters.urls")),
+    path("thong-ke/", include("kiemsat.stats.urls")),
     path("", include("kiemsat.legal.urls")),
 ]
 
