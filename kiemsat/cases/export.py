@@ -14,10 +14,13 @@ def _event_value(ev: Event, attr: str):
     if attr == "received":
         return ev.received.isoformat() if ev.received else None
     if attr == "outcome":
-        return OUTCOME_LABELS[Outcome(ev.outcome)] if ev.outcome else None
+        return OUTCOME_LABELS[Outcome(ev.outcome)] if ev.outcome else ""
     if attr == "number":
-        return ev.number or None
+        return ev.number or ""
     return getattr(ev, attr)
+
+
+TEXT_ATTRS = ("number", "outcome")  # text keys are "" when blank, as in the books; dates and numbers are null
 
 
 def flat_case(case: Case, events: list[Event]) -> dict:
@@ -27,19 +30,19 @@ def flat_case(case: Case, events: list[Event]) -> dict:
     out = {
         "name": case.person_name,
         "birth_year": case.birth_year,
-        "address": case.residence or None,
+        "address": case.residence or "",
         "measure": case.measure,
-        "proposer": case.proposer.name if case.proposer else None,
+        "proposer": case.proposer.name if case.proposer else "",
     }
     for key, (code, attr) in FLAT_EVENT_FIELDS.items():
         if case.tracked_events is not None and code not in case.tracked_events and key not in ("so_thu_ly",):
             continue
         ev = last.get(code)
-        out[key] = _event_value(ev, attr) if ev else None
+        out[key] = _event_value(ev, attr) if ev else ("" if attr in TEXT_ATTRS else None)
         if key == "accepted":
             out["complex"] = bool(case.complex or "complex_declared" in last)
-    out["vks_proposal"] = case.vks_proposal or None
-    out["staff"] = case.assigned_to.full_name if case.assigned_to else None
+    out["vks_proposal"] = case.vks_proposal or ""
+    out["staff"] = case.assigned_to.full_name if case.assigned_to else ""
     return out
 
 

@@ -361,6 +361,7 @@ class WorkbookReading:
     legacy_fonts: tuple[str, ...] = ()  # .VnTime / VNI-Times fonts named in the styles
     skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (sheet, row, reason)
     warnings: list[str] = field(default_factory=list)  # book-level
+    titles: list[str] = field(default_factory=list)  # text above the header of the first data sheet
 
     @property
     def data_sheets(self) -> list[str]:
@@ -836,6 +837,8 @@ def read_workbook(path: str | Path, profile: dict[str, str | None] | None = None
         info.first_data_row = first + 1
         if reading.as_of is None:
             reading.as_of = _find_as_of(rows, hdr[0], syn, date1904)
+        if not reading.titles:
+            reading.titles = [_text(v) for row in rows[: hdr[0]] for v in row if isinstance(v, str) and v.strip()]
 
         errors: dict[tuple[int, int], str] = {}
         formulas: dict[int, set[int]] = {}

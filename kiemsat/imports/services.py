@@ -1,0 +1,1076 @@
+"""Importing a unit's own workbook: one use case, one transaction.
+
+``import_workbook(path, actor=..., ...)`` reads the book with the pure reader
+(``kiemsat.domain.workbook``), then turns every row into one Case through
+``kiemsat.cases.services.create_case`` — or recognises a row imported before (same file and
+row, same court + year + số thụ lý, or same person and dates) and brings that case up to date
+with the book, keeping any value edited in the app since the last import as a conflict. Nothing
+is dropped silently: each row ends as imported, updated, already there or skipped with the
+reason. The batch, every row (with the book's own flag columns, raw, for reconciliation) and an
+audit entry are stored; a dry run rolls it all back and only returns the report.
+
+Views and the ``import-excel`` command call these functions; they hold no import logic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kiemsat.audit.context import Actor, reset_actor, set_actor
+from kiemsat.audit.services import record
+from kiemsat.cases import services as case_services
+from kiemsat.cases.export import flat_case
+from kiemsat.cases.models import Case, Event
+from kiemsat.domain import dates as vdates
+from kiemsat.domain.events import FLAT_EVENT_FIELDS, outcome_from_label
+from kiemsat.domain.facts import facts_from_flat
+from kiemsat.domain.vntext import fold, tidy_name
+from kiemsat.domain.workbook import FLAT_KEYS, RowReading, WorkbookError, WorkbookReading, read_workbook
+from kiemsat.org.models import Agency, Court, Role, Unit, User
+
+from .fields import FLAT_ORDER, label
+from .models import ImportBatch, ImportRow, MappingProfile
+from .permissions import can_import
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ImportReport",
+    "RowReport",
+    "WorkbookError",
+    "import_workbook",
+    "store_upload",
+    "save_profile",
+    "delete_profile",
+    "get_profile",
+    "set_batch_mapping",
+    "resolve_unit",
+    "resolve_court",
+    "effective_mapping",
+    "start_import",
+    "progress_of",
+    "file_sha256",
+]
+
+ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+DEFAULT_UNIT_NAME = "Viện kiểm sát (nhập từ sổ Excel)"
+DEFAULT_COURT_NAME = "Tòa án (nhập từ sổ Excel)"
+ROW_CHUNK = 500
+
+# flat case keys -> Case fields (the rest of the flat view is events, see FLAT_EVENT_FIELDS)
+_CASE_KEYS = {
+    "name": "person_name",
+    "birth_year": "birth_year",
+    "address": "residence",
+    "measure": "measure",
+    "proposer": "proposer",
+    "complex": "complex",
+    "vks_proposal": "vks_proposal",
+    "staff": "assigned_to",
+}
+_MATCH_DATES = ("detected", "dossier_prepared", "court_received", "accepted", "decision_date")
+_MAX_RESIDENCE = 300
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+@dataclass
+class RowReport:
+    sheet: str
+    row: int
+    status: str  # ImportRow.Status value
+    case_id: int | None = None
+    name: str = ""
+    so_thu_ly: str = ""
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+    updated: dict[str, list] = field(default_factory=dict)  # flat key -> [app before, book]
+    conflicts: dict[str, dict] = field(default_factory=dict)  # flat key -> {"book":…, "app":…, "last":…}
+
+    @property
+    def status_label(self) -> str:
+        return ImportRow.Status(self.status).label
+
+    def as_json(self) -> dict:
+        out = {
+            "sheet": self.sheet,
+            "row": self.row,
+            "status": self.status,
+            "status_label": self.status_label,
+            "case": self.case_id,
+            "name": self.name,
+            "so_thu_ly": self.so_thu_ly or None,
+            "reason": self.reason or None,
+            "warnings": self.warnings,
+        }
+        if self.updated:
+            out["updated"] = self.updated
+        if self.conflicts:
+            out["conflicts"] = self.conflicts
+        return out
+
+
+@dataclass
+class ImportReport:
+    file_name: str
+    sha256: str
+    dry_run: bool
+    unit: str = ""
+    court: str = ""
+    batch_id: int | None = None
+    as_of: dt.date | None = None
+    rows: list[RowReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sheets: list[dict] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = {s.value: 0 for s in ImportRow.Status}
+        for r in self.rows:
+            c[r.status] += 1
+        c["total"] = len(self.rows)
+        c["with_warnings"] = sum(1 for r in self.rows if r.warnings)
+        c["conflicts"] = sum(1 for r in self.rows if r.conflicts)
+        return c
+
+    def summary(self) -> str:
+        c = self.counts
+        head = "Chạy thử (không ghi gì): " if self.dry_run else ""
+        return (
+            f"{head}{c['total']} dòng: {c['imported']} nhập mới, {c['updated']} cập nhật, {c['existing']} đã có, "
+            f"{c['skipped']} bỏ qua; {c['with_warnings']} dòng có cảnh báo"
+            + (f", {c['conflicts']} dòng có xung đột" if c["conflicts"] else "")
+            + f" ({self.elapsed:.1f} giây)."
+        )
+
+    def as_json(self) -> dict:
+        return {
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "dry_run": self.dry_run,
+            "batch": self.batch_id,
+            "unit": self.unit,
+            "court": self.court,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "counts": self.counts,
+            "warnings": self.warnings,
+            "sheets": self.sheets,
+            "elapsed": round(self.elapsed, 3),
+            "rows": [r.as_json() for r in self.rows],
+        }
+
+
+class _DryRun(Exception):
+    pass
+
+
+# --- small helpers ---------------------------------------------------------------------------------
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _jsonable(v):
+    if isinstance(v, dt.datetime):
+        return v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def _blank(v) -> bool:
+    return v is None or v == "" or v is False
+
+
+def _shown(v) -> str:
+    if v is None or v == "":
+        return "(trống)"
+    if isinstance(v, bool):
+        return "có" if v else "không"
+    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", v):
+        return vdates.fmt(dt.date.fromisoformat(v))
+    return str(v)
+
+
+def effective_mapping(reading: WorkbookReading) -> dict[str, str | None]:
+    """The mapping the reading used, as a profile: header (or column letter when the header is
+    blank or repeated on its sheet) -> field, None for an ignored column."""
+    out: dict[str, str | None] = {}
+    for cols in reading.columns.values():
+        seen: dict[str, int] = {}
+        for c in cols:
+            seen[c.header] = seen.get(c.header, 0) + 1
+        for c in cols:
+            key = c.header if c.header and seen[c.header] == 1 else c.letter
+            out.setdefault(key, c.field)
+    return out
+
+
+def _tracked_events(reading: WorkbookReading) -> list[str]:
+    """The event types the book keeps, as the engine reads a flat case of this book."""
+    return sorted(facts_from_flat({f: None for f in reading.fields if f in FLAT_KEYS}).tracked)
+
+
+# --- reference data --------------------------------------------------------------------------------
+
+_LEVEL_WORDS = ("huyện", "quận", "thị xã", "thành phố", "tỉnh", "thị trấn", "khu vực", "cấp cao", "tối cao")
+
+
+def _org_name(text: str, head_folded: str, head: str) -> str | None:
+    """"VIỆN KIỂM SÁT NHÂN DÂN HUYỆN AN LẠC" -> "Viện kiểm sát nhân dân huyện An Lạc"."""
+    t = " ".join(str(text).split())
+    f = fold(t)
+    if not f.startswith(head_folded):
+        return None
+    rest = t[len(head):].strip(" :-–")
+    if t.isupper() or rest.isupper():
+        low = rest.lower()
+        for w in sorted(_LEVEL_WORDS, key=len, reverse=True):
+            if low.startswith(w + " "):
+                place = low[len(w) + 1:]
+                rest = f"{w} {tidy_name(place)}"
+                break
+        else:
+            rest = low
+    return f"{head} {rest}".strip()
+
+
+def _unit_name_from_titles(titles: list[str]) -> str | None:
+    for t in titles:
+        name = _org_name(t, "vien kiem sat nhan dan", "Viện kiểm sát nhân dân")
+        if name and name != "Viện kiểm sát nhân dân":
+            return name
+    return None
+
+
+def _find_by_name(model, name: str):
+    name = " ".join(name.split())
+    obj = model.objects.filter(name=name).first()
+    if obj is None:
+        f = fold(name)
+        obj = next((o for o in model.objects.all() if fold(o.name) == f), None)
+    return obj
+
+
+def resolve_unit(unit: Unit | str | None, reading: WorkbookReading | None = None) -> Unit:
+    """The unit to import into: the one given (by name: found, else created), else the only
+    unit, else the one the book's title names (found or created), else a new unit."""
+    if isinstance(unit, Unit):
+        return unit
+    if unit:
+        return _find_by_name(Unit, unit) or Unit.objects.create(name=" ".join(unit.split()))
+    if Unit.objects.count() == 1:
+        return Unit.objects.get()
+    name = _unit_name_from_titles(reading.titles if reading else []) or DEFAULT_UNIT_NAME
+    return _find_by_name(Unit, name) or Unit.objects.create(name=name)
+
+
+def resolve_court(court: Court | str | None, unit: Unit | None = None) -> Court:
+    """The court the book's cases are before: the one given (by name: found, else created),
+    else the only court, else the court of the unit's place ("Viện kiểm sát nhân dân huyện X"
+    -> "Tòa án nhân dân huyện X"), found or created."""
+    if isinstance(court, Court):
+        return court
+    if court:
+        return _find_by_name(Court, court) or Court.objects.create(name=" ".join(court.split()))
+    if Court.objects.count() == 1:
+        return Court.objects.get()
+    name = suggest_court_name(unit)
+    return _find_by_name(Court, name) or Court.objects.create(name=name)
+
+
+def suggest_court_name(unit: Unit | None) -> str:
+    """The only court if there is one, else the court of the unit's place, else a placeholder."""
+    if Court.objects.count() == 1:
+        return Court.objects.get().name
+    if unit is not None:
+        words = unit.name.split()
+        if fold(" ".join(words[:5])) == "vien kiem sat nhan dan" and len(words) > 5:
+            return "Tòa án nhân dân " + " ".join(words[5:])
+    return DEFAULT_COURT_NAME
+
+
+def _agency_kind(name: str) -> str:
+    f = fold(name)
+    if "lao dong" in f or "ldtb" in f or "ld tb" in f:
+        return Agency.Kind.LDTBXH
+    if "cong an" in f:
+        return Agency.Kind.POLICE
+    if "uy ban" in f or "ubnd" in f:
+        return Agency.Kind.COMMUNE
+    return Agency.Kind.OTHER
+
+
+class _Refs:
+    """Agencies and staff resolved by name, once per import."""
+
+    def __init__(self, unit: Unit):
+        self.unit = unit
+        self.agencies = {fold(a.name): a for a in Agency.objects.all()}
+        self.staff = {fold(u.full_name): u for u in User.objects.filter(unit=unit) if u.full_name}
+        self.created_staff: list[str] = []
+        self.created_agencies: list[str] = []
+
+    def agency(self, name: str) -> Agency | None:
+        name = " ".join((name or "").split())
+        if not name:
+            return None
+        key = fold(name)
+        if key not in self.agencies:
+            self.agencies[key] = Agency.objects.create(name=name[:200], kind=_agency_kind(name))
+            self.created_agencies.append(name)
+        return self.agencies[key]
+
+    def user(self, name: str) -> User | None:
+        name = " ".join((name or "").split())
+        if not name:
+            return None
+        key = fold(name)
+        if key not in self.staff:
+            base = "so-excel-" + re.sub(r"[^a-z0-9]+", "-", key).strip("-")[:100]
+            username, n = base, 1
+            while User.objects.filter(username=username).exists():
+                n += 1
+                username = f"{base}-{n}"
+            u = User(username=username, full_name=name[:120], role=Role.SPECIALIST, unit=self.unit, is_active=False,
+                     title="Tạo khi nhập sổ Excel")
+            u.set_unusable_password()
+            u.save()
+            record("user.create", u, f"Tạo tài khoản (chưa kích hoạt) cho cán bộ {name} khi nhập sổ Excel",
+                   {"unit": self.unit.pk, "active": False})
+            self.staff[key] = u
+            self.created_staff.append(name)
+        return self.staff[key]
+
+
+# --- one row -> case data and events -------------------------------------------------------------------
+
+
+def _case_payload(values: dict, note: str, refs: _Refs, court: Court) -> tuple[dict, list[dict], list[str], list[str]]:
+    """(case data, events, warnings, values that could not be stored as such and go to the notes)."""
+    warnings: list[str] = []
+    lost: list[str] = []
+    data: dict[str, Any] = {
+        "person_name": values.get("name") or "",
+        "residence": values.get("address") or "",
+        "measure": values.get("measure") or "",
+        "vks_proposal": values.get("vks_proposal") or "",
+        "complex": bool(values.get("complex")),
+        "court": court,
+        "proposer": refs.agency(values.get("proposer") or ""),
+        "assigned_to": refs.user(values.get("staff") or ""),
+    }
+    by = values.get("birth_year")
+    if by is not None:
+        if isinstance(by, int) and 1900 <= by <= timezone.localdate().year:
+            data["birth_year"] = by
+        else:
+            warnings.append(f"Năm sinh «{by}» không hợp lệ, ghi vào ghi chú")
+            lost.append(f"Năm sinh: {by}")
+    if len(data["residence"]) > _MAX_RESIDENCE:
+        lost.append(f"{label('address')}: {data['residence']}")
+        warnings.append(f"{label('address')} dài quá {_MAX_RESIDENCE} ký tự, ghi đầy đủ vào ghi chú")
+        data["residence"] = data["residence"][:_MAX_RESIDENCE]
+
+    per: dict[str, dict[str, Any]] = {}
+    keys: dict[str, list[str]] = {}
+    for key, (code, attr) in FLAT_EVENT_FIELDS.items():
+        v = values.get(key)
+        if v is None or v == "":
+            continue
+        if attr == "outcome":
+            o = outcome_from_label(v)
+            if o is None:
+                warnings.append(f"{label(key)} «{v}» không thuộc danh mục kết quả, ghi vào ghi chú")
+                lost.append(f"{label(key)}: {v}")
+                continue
+            v = o.value
+        elif attr == "term_months" and not (isinstance(v, int) and 1 <= v <= 36):
+            warnings.append(f"{label(key)} «{v}» ngoài khoảng 1–36 tháng, ghi vào ghi chú")
+            lost.append(f"{label(key)}: {v}")
+            continue
+        elif attr == "number" and len(str(v)) > 60:
+            warnings.append(f"{label(key)} dài quá 60 ký tự, ghi vào ghi chú")
+            lost.append(f"{label(key)}: {v}")
+            continue
+        per.setdefault(code, {})[attr] = v
+        keys.setdefault(code, []).append(key)
+    events = []
+    for code, attrs in per.items():
+        if not attrs.get("date") and not attrs.get("received"):
+            shown = "; ".join(f"{label(k)}: {_shown(_jsonable(values[k]))}" for k in keys[code])
+            warnings.append(f"Có {shown} nhưng thiếu ngày nên chưa ghi được bước này; giữ trong ghi chú")
+            lost.append(shown)
+            continue
+        events.append({"code": code, **attrs})
+    notes = note or ""
+    if lost:
+        extra = "Giá trị trong sổ Excel chưa ghi vào các trường: " + "; ".join(lost)
+        notes = f"{notes}\n{extra}" if notes else extra
+    data["notes"] = notes
+    return data, events, warnings, lost
+
+
+def _year_and_number(data: dict, events: list[dict]) -> tuple[int | None, str]:
+    """The (year, số thụ lý) the case would get (the register's own rule, on unsaved objects)."""
+    probe = Case(person_name=data.get("person_name") or "")
+    evs = [Event(code=e["code"], **{k: v for k, v in e.items() if k != "code"}) for e in events]
+    case_services.summarize(probe, evs)
+    return probe.year, probe.so_thu_ly
+
+
+# --- matching rows already in the register --------------------------------------------------------------
+
+
+class _Index:
+    def __init__(self, unit: Unit, court: Court, sha256: str):
+        # (year, số thụ lý) -> (case id, person's name, unit id) for the court's cases
+        self.by_number: dict[tuple[int | None, str], tuple[int, str, int]] = {}
+        cases = Case.objects.filter(court=court).exclude(so_thu_ly="")
+        for pk, year, stl, name, unit_id in cases.values_list("pk", "year", "so_thu_ly", "person_name", "unit_id"):
+            self.by_number[(year, stl)] = (pk, name, unit_id)
+        self.by_name: dict[str, list[int]] = {}
+        for pk, name in Case.objects.filter(unit=unit).values_list("pk", "person_name"):
+            self.by_name.setdefault(fold(name), []).append(pk)
+        self.by_source: dict[tuple[str, int], int] = {}
+        done = ImportRow.objects.filter(batch__sha256=sha256, batch__status=ImportBatch.Status.DONE, case__isnull=False,
+                                        case__unit=unit)
+        for sheet, row, case_id in done.values_list("sheet", "row_number", "case_id").order_by("id"):
+            self.by_source[(sheet, row)] = case_id
+        self.created_by_row: dict[int, int] = {}  # case id -> row number of this book
+
+    def add(self, case: Case, row: int) -> None:
+        if case.so_thu_ly:
+            self.by_number[(case.year, case.so_thu_ly)] = (case.pk, case.person_name, case.unit_id)
+        self.by_name.setdefault(fold(case.person_name), []).append(case.pk)
+        self.created_by_row[case.pk] = row
+
+
+def _load(pk: int) -> tuple[Case, dict]:
+    """A case and its flat view."""
+    case = Case.objects.select_related("proposer", "assigned_to").get(pk=pk)
+    return case, flat_case(case, list(case.events.all()))
+
+
+def _match_by_dates(book: dict, candidates: list[int]) -> Case | None:
+    for pk in candidates:
+        if not Case.objects.filter(pk=pk).exists():
+            continue
+        case, flat = _load(pk)
+        equal = differ = 0
+        for k in _MATCH_DATES:
+            b, a = book.get(k), flat.get(k)
+            if b and a:
+                if b == a:
+                    equal += 1
+                else:
+                    differ += 1
+        by_b, by_a = book.get("birth_year"), flat.get("birth_year")
+        if by_b and by_a and by_b != by_a:
+            differ += 1
+        if equal and not differ:
+            return case
+    return None
+
+
+# --- updating a case from the book ------------------------------------------------------------------------
+
+
+def _same(a, b) -> bool:
+    if _blank(a) and _blank(b):
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        return " ".join(a.split()) == " ".join(b.split())
+    return a == b
+
+
+_MISSING = object()
+
+
+def _three_way(book, app, last) -> str:
+    """"none" | "update" | "conflict" for one value: the book's, the app's now, and the book's at
+    the last import of this case (_MISSING if never imported)."""
+    if _same(book, app):
+        return "none"
+    if _blank(book):
+        # the book has nothing where the app has a value: keep it; say so only if the book had it
+        return "conflict" if last is not _MISSING and _same(last, app) else "none"
+    if last is not _MISSING:
+        if _same(app, last):
+            return "update"
+        if _same(book, last):
+            return "none"  # edited in the app, unchanged in the book: the app wins quietly
+        return "conflict"
+    return "update" if _blank(app) else "conflict"
+
+
+def _flat_to_event_attr(key: str, v):
+    code, attr = FLAT_EVENT_FIELDS[key]
+    if attr in ("date", "received"):
+        return dt.date.fromisoformat(v) if v else None
+    if attr == "outcome":
+        o = outcome_from_label(v)
+        return o.value if o else ""
+    if attr == "number":
+        return v or ""
+    return v
+
+
+def _update_from_book(case: Case, app: dict, book: dict, note: str, last: ImportRow | None, refs: _Refs,
+                      rep: RowReport) -> None:
+    last_values = last.values if last is not None else None
+    case_data: dict[str, Any] = {}
+    event_attrs: dict[str, dict[str, Any]] = {}
+    for key in FLAT_ORDER:
+        if key not in book:
+            continue
+        b = book[key]
+        a = app.get(key)
+        lv = last_values.get(key, _MISSING) if last_values is not None else _MISSING
+        verdict = _three_way(b, a, lv)
+        if verdict == "none":
+            continue
+        if verdict == "conflict":
+            rep.conflicts[key] = {"book": b, "app": a, **({"last": lv} if lv is not _MISSING else {})}
+            continue
+        rep.updated[key] = [a, b]
+        if key in _CASE_KEYS:
+            f = _CASE_KEYS[key]
+            if f == "proposer":
+                case_data[f] = refs.agency(b or "")
+            elif f == "assigned_to":
+                case_data[f] = refs.user(b or "")
+            elif f == "complex":
+                case_data[f] = bool(b)
+            else:
+                case_data[f] = b if b is not None else ("" if f != "birth_year" else None)
+        else:
+            code, attr = FLAT_EVENT_FIELDS[key]
+            event_attrs.setdefault(code, {})[attr] = _flat_to_event_attr(key, b)
+    # the notes: the book's note is kept beside what the app has
+    ln = last.note if last is not None else _MISSING
+    if note and note not in (case.notes or ""):
+        verdict = _three_way(note, case.notes, ln)
+        if verdict == "update" or (verdict == "conflict" and ln is _MISSING):
+            case_data["notes"] = f"{case.notes}\n{note}" if case.notes else note
+            rep.updated["note"] = [case.notes, case_data["notes"]]
+        elif verdict == "conflict":
+            rep.conflicts["note"] = {"book": note, "app": case.notes, "last": ln}
+
+    if case_data:
+        try:
+            with transaction.atomic():
+                case_services.update_case(actor=None, case=case, data=case_data)
+        except ValidationError as exc:
+            rep.warnings.append("Không cập nhật được vụ việc: " + "; ".join(exc.messages))
+            for k in [k for k in rep.updated if k in _CASE_KEYS or k == "note"]:
+                rep.updated.pop(k)
+    for code, attrs in event_attrs.items():
+        evs = [e for e in case.events.filter(code=code)]
+        ev = max(evs, key=lambda e: (e.date or e.received, e.pk)) if evs else None
+        try:
+            with transaction.atomic():
+                if ev is not None:
+                    case_services.update_event(actor=None, event=ev, strict=False, **attrs)
+                else:
+                    case_services.record_event(actor=None, case=case, code=code, strict=False, **attrs)
+        except ValidationError as exc:
+            keys = [k for k, (c, _a) in FLAT_EVENT_FIELDS.items() if c == code and k in rep.updated]
+            for k in keys:
+                rep.conflicts[k] = {"book": rep.updated[k][1], "app": rep.updated[k][0]}
+                rep.updated.pop(k)
+            rep.warnings.append(
+                f"Không cập nhật được {', '.join(label(k) for k in keys)}: " + "; ".join(exc.messages)
+            )
+    for key, c in rep.conflicts.items():
+        rep.warnings.append(
+            f"Xung đột ở «{label(key)}»: sổ ghi {_shown(c['book'])}, phần mềm ghi {_shown(c['app'])}"
+            + (" (đã sửa trên phần mềm sau lần nhập trước)" if "last" in c else "")
+            + " — giữ giá trị trên phần mềm"
+        )
+
+
+# --- the use case ---------------------------------------------------------------------------------------
+
+
+def get_profile(name: str) -> MappingProfile:
+    try:
+        return MappingProfile.objects.get(name=name)
+    except MappingProfile.DoesNotExist:
+        f = fold(name)
+        for p in MappingProfile.objects.all():
+            if fold(p.name) == f:
+                return p
+        raise WorkbookError(f"Không có hồ sơ ánh xạ tên «{name}»") from None
+
+
+def _profile_dict(profile) -> tuple[dict | None, MappingProfile | None]:
+    if profile is None or profile == {}:
+        return None, None
+    if isinstance(profile, MappingProfile):
+        return dict(profile.mapping), profile
+    if isinstance(profile, str):
+        p = get_profile(profile)
+        return dict(p.mapping), p
+    return dict(profile), None
+
+
+def import_workbook(
+    path: str | Path,
+    *,
+    actor,
+    unit: Unit | str | None = None,
+    court: Court | str | None = None,
+    profile: MappingProfile | dict | str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    batch: ImportBatch | None = None,
+    file_name: str | None = None,
+) -> ImportReport:
+    """Import a workbook in one transaction (a dry run rolls it back) and return the report.
+
+    actor: the user importing (None from the command line); must be a leader or an administrator.
+    unit / court: objects or names (found or created); by default as ``resolve_unit`` /
+    ``resolve_court`` say. profile: a MappingProfile, its name, or a mapping dict.
+    batch: an uploaded ImportBatch to fill (the web flow); otherwise one is created.
+    Raises WorkbookError (Vietnamese message) if the file cannot be read as a workbook.
+    """
+    if actor is not None and not can_import(actor):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị hoặc quản trị được nhập sổ Excel.")
+    t0 = time.perf_counter()
+    path = Path(path)
+    mapping, profile_obj = _profile_dict(profile)
+    reading = read_workbook(path, profile=mapping)
+    sha = batch.sha256 if batch is not None and batch.sha256 else file_sha256(path)
+    name = file_name or (batch.file_name if batch is not None else path.name)
+    report = ImportReport(file_name=name, sha256=sha, dry_run=dry_run, as_of=reading.as_of,
+                          warnings=list(reading.warnings),
+                          sheets=[{"name": s.name, "role": s.role, "header_rows": list(s.header_rows)}
+                                  for s in reading.sheets])
+    try:
+        with transaction.atomic():
+            _import(reading, report, actor=actor, unit=unit, court=court, profile_obj=profile_obj, batch=batch,
+                    path=path, progress=progress, t0=t0)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        report.batch_id = None
+        for r in report.rows:
+            r.case_id = None if r.status == ImportRow.Status.IMPORTED else r.case_id
+    report.elapsed = time.perf_counter() - t0
+    return report
+
+
+def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, court, profile_obj, batch, path, progress,
+            t0) -> None:
+    unit = resolve_unit(unit, reading)
+    court = resolve_court(court, unit)
+    report.unit, report.court = unit.name, court.name
+    tracked = _tracked_events(reading)
+    refs = _Refs(unit)
+    index = _Index(unit, court, report.sha256)
+
+    if batch is None:
+        batch = ImportBatch(file_name=report.file_name, sha256=report.sha256, size=path.stat().st_size)
+    batch.unit, batch.court = unit, court
+    batch.created_by = actor if actor is not None else batch.created_by
+    batch.profile = profile_obj or batch.profile
+    batch.mapping = effective_mapping(reading)
+    batch.columns = {
+        s: [{"letter": c.letter, "header": c.header, "field": c.field, "kind": c.kind, "source": c.source,
+             "formula": c.formula} for c in cols]
+        for s, cols in reading.columns.items()
+    }
+    batch.sheets = report.sheets
+    batch.as_of = reading.as_of
+    batch.holidays = [d.isoformat() for d in reading.holidays]
+    batch.warnings = report.warnings
+    batch.status = ImportBatch.Status.RUNNING
+    batch.save()
+    report.batch_id = batch.pk
+
+    # every row in book order: the reader's skipped rows too
+    items: list[tuple[str, int, RowReading | None, str]] = [(r.sheet, r.row, r, "") for r in reading.rows]
+    items += [(s, n, None, why) for s, n, why in reading.skipped]
+    order = {s.name: i for i, s in enumerate(reading.sheets)}
+    items.sort(key=lambda t: (order.get(t[0], 0), t[1]))
+    total = len(items)
+    step = max(1, total // 100)
+    pending: list[ImportRow] = []
+
+    for i, (sheet, rownum, rr, why) in enumerate(items, 1):
+        if rr is None:
+            rep = RowReport(sheet, rownum, ImportRow.Status.SKIPPED, reason=f"Dòng {rownum}: {why}")
+            report.rows.append(rep)
+            pending.append(ImportRow(batch=batch, sheet=sheet, row_number=rownum, status=rep.status, reason=rep.reason))
+        else:
+            rep = _import_row(rr, refs=refs, index=index, unit=unit, court=court, tracked=tracked)
+            report.rows.append(rep)
+            pending.append(ImportRow(
+                batch=batch, sheet=sheet, row_number=rownum, status=rep.status, case_id=rep.case_id,
+                person_name=rep.name[:200], so_thu_ly=rep.so_thu_ly[:120], reason=rep.reason, warnings=rep.warnings,
+                values=rr.flat(), flags=_jsonable(rr.flags), errors=rr.errors, note=rr.note,
+                extras=_jsonable(rr.extras),
+                changes={k: v for k, v in (("updated", rep.updated), ("conflicts", _jsonable(rep.conflicts))) if v},
+            ))
+        if len(pending) >= ROW_CHUNK:
+            ImportRow.objects.bulk_create(pending)
+            pending = []
+        if progress and (i % step == 0 or i == total):
+            progress(i, total)
+    if pending:
+        ImportRow.objects.bulk_create(pending)
+    if progress and not total:
+        progress(0, 0)
+
+    c = report.counts
+    batch.total_rows = c["total"]
+    batch.imported, batch.updated, batch.existing, batch.skipped = c["imported"], c["updated"], c["existing"], c["skipped"]
+    batch.with_warnings, batch.conflicts = c["with_warnings"], c["conflicts"]
+    if refs.created_staff:
+        report.warnings.append(
+            "Đã tạo tài khoản chưa kích hoạt cho cán bộ chưa có trong đơn vị: " + ", ".join(refs.created_staff)
+        )
+    if refs.created_agencies:
+        report.warnings.append("Đã thêm cơ quan đề nghị: " + ", ".join(refs.created_agencies))
+    batch.warnings = report.warnings
+    batch.status = ImportBatch.Status.DONE
+    batch.finished_at = timezone.now()
+    batch.elapsed = time.perf_counter() - t0
+    batch.error = ""
+    batch.save()
+    record("import.run", batch, f"Nhập sổ Excel {batch.file_name}: {c['imported']} vụ việc mới, {c['updated']} cập nhật, "
+                                f"{c['existing']} đã có, {c['skipped']} dòng bỏ qua",
+           {"sha256": batch.sha256, "counts": c, "unit": unit.pk, "court": court.pk,
+            "profile": profile_obj.name if profile_obj else None},
+           user=actor)
+
+
+def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court: Court, tracked: list[str]) -> RowReport:
+    values = rr.values
+    book = rr.flat()
+    rep = RowReport(rr.sheet, rr.row, ImportRow.Status.IMPORTED, name=values.get("name") or "",
+                    so_thu_ly=values.get("so_thu_ly") or "", warnings=list(rr.warnings))
+    # reference data first, outside the row's savepoint: a row that fails must not take with it
+    # an agency or a staff account that a later row names too
+    data, events, warns, _lost = _case_payload(values, rr.note, refs, court)
+    try:
+        with transaction.atomic():
+            year, stl = _year_and_number(data, events)
+            # already in the register?
+            existing_pk = index.by_source.get((rr.sheet, rr.row))
+            matched_how = "cùng dòng của cùng tệp đã nhập trước"
+            if existing_pk is None and stl and (year, stl) in index.by_number:
+                pk, other_name, other_unit = index.by_number[(year, stl)]
+                if fold(other_name) != fold(data["person_name"]) or other_unit != unit.pk:
+                    if pk in index.created_by_row:
+                        why = f"trùng số thụ lý {stl} với dòng {index.created_by_row[pk]} của sổ"
+                    else:
+                        why = (f"số thụ lý {stl} năm {year} đã có trong sổ của {court.name} "
+                               f"(vụ việc của {other_name})")
+                    rep.status, rep.reason = ImportRow.Status.SKIPPED, f"Dòng {rr.row}: {why}"
+                    rep.warnings.extend(warns)
+                    return rep
+                existing_pk, matched_how = pk, f"cùng số thụ lý {stl}"
+            if existing_pk is None and not stl:
+                cands = [pk for pk in index.by_name.get(fold(data["person_name"]), []) if pk not in index.created_by_row]
+                found = _match_by_dates(book, cands) if cands else None
+                if found is not None:
+                    existing_pk, matched_how = found.pk, "cùng họ tên và ngày"
+            if existing_pk is not None:
+                if existing_pk in index.created_by_row:
+                    rep.status = ImportRow.Status.SKIPPED
+                    rep.case_id = existing_pk
+                    rep.reason = f"Dòng {rr.row}: trùng với dòng {index.created_by_row[existing_pk]} của sổ"
+                    return rep
+                last = (ImportRow.objects.filter(case_id=existing_pk, batch__status=ImportBatch.Status.DONE)
+                        .only("values", "note").order_by("-id").first())
+                if last is None or last.values != book or last.note != rr.note:
+                    # the book changed since the last import of this case (or it never came from one)
+                    case, app = _load(existing_pk)
+                    _update_from_book(case, app, book, rr.note, last, refs, rep)
+                rep.case_id = existing_pk
+                rep.status = ImportRow.Status.UPDATED if rep.updated else ImportRow.Status.EXISTING
+                rep.reason = f"Đã có trong sổ ({matched_how})"
+                return rep
+            case, problems = case_services.create_case(
+                actor=None, unit=unit, data=data, events=events, source=Case.Source.IMPORT,
+                tracked_events=tracked, strict=False,
+            )
+    except ValidationError as exc:
+        rep.status = ImportRow.Status.SKIPPED
+        rep.reason = f"Dòng {rr.row}: " + "; ".join(exc.messages)
+        return rep
+    index.add(case, rr.row)
+    rep.case_id = case.pk
+    rep.so_thu_ly = case.so_thu_ly
+    for w in [*warns, *problems]:
+        if w not in rep.warnings:
+            rep.warnings.append(w)
+    return rep
+
+
+# --- uploads, profiles, running from the web ---------------------------------------------------------------
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "KIEMSAT_IMPORT_MAX_MB", 50)) * 1024 * 1024
+
+
+def _upload_dir() -> Path:
+    d = Path(settings.MEDIA_ROOT) / "imports"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+def check_file(path: Path, name: str) -> None:
+    """Refuse what is plainly not a workbook, before the reader tries it."""
+    size = path.stat().st_size
+    if size == 0:
+        raise WorkbookError(f"Tệp {name} rỗng (0 byte).")
+    if size > max_upload_bytes():
+        raise WorkbookError(
+            f"Tệp {name} quá lớn ({size / 1048576:.1f} MB); chỉ nhận tệp đến {max_upload_bytes() // 1048576} MB. "
+            "Hãy xóa các trang không cần thiết hoặc chia sổ thành nhiều tệp."
+        )
+    suffix = Path(name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise WorkbookError(f"Tệp {name} không phải sổ Excel: chỉ nhận tệp .xlsx, .xls hoặc .ods.")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        if head == _OLE and suffix != ".xls":
+            fh.seek(0)
+            body = fh.read(min(size, 4 << 20))
+            if _ENCRYPTED in body:
+                raise WorkbookError(f"Tệp {name} có mật khẩu; hãy mở bằng Excel, bỏ mật khẩu rồi nhập lại.")
+        if suffix in (".xlsx", ".xlsm", ".ods") and head[:2] != b"PK" and head != _OLE:
+            raise WorkbookError(f"Không đọc được tệp {name}: tệp hỏng hoặc không phải sổ Excel.")
+        if suffix == ".xls" and head != _OLE and head[:2] != b"PK":
+            raise WorkbookError(f"Không đọc được tệp {name}: tệp hỏng hoặc không phải sổ Excel.")
+
+
+def store_upload(uploaded, *, actor, unit: Unit | None = None) -> tuple[ImportBatch, WorkbookReading]:
+    """Keep an uploaded file under MEDIA_ROOT/imports/, check it reads as a workbook, and open
+    a batch for it (status "chờ nhập"). Raises WorkbookError with the reason, leaving nothing."""
+    if actor is not None and not can_import(actor):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị hoặc quản trị được nhập sổ Excel.")
+    name = Path(uploaded.name or "so.xlsx").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise WorkbookError(f"Tệp {name} không phải sổ Excel: chỉ nhận tệp .xlsx, .xls hoặc .ods.")
+    if uploaded.size is not None and uploaded.size > max_upload_bytes():
+        raise WorkbookError(
+            f"Tệp {name} quá lớn ({uploaded.size / 1048576:.1f} MB); chỉ nhận tệp đến "
+            f"{max_upload_bytes() // 1048576} MB."
+        )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+    dest = _upload_dir() / f"{stamp}{suffix}"
+    h = hashlib.sha256()
+    with open(dest, "wb") as out:
+        for chunk in uploaded.chunks():
+            h.update(chunk)
+            out.write(chunk)
+    try:
+        check_file(dest, name)
+        reading = read_workbook(dest)
+    except WorkbookError as exc:
+        dest.unlink(missing_ok=True)
+        raise WorkbookError(str(exc).replace(dest.name, name)) from exc
+    except Exception as exc:  # noqa: BLE001 - a reader bug on an odd book must not be a 500
+        dest.unlink(missing_ok=True)
+        log.exception("reading %s", name)
+        raise WorkbookError(f"Không đọc được tệp {name}: sổ có cấu trúc lạ ({type(exc).__name__}).") from exc
+    batch = ImportBatch.objects.create(
+        file_name=name[:255], stored_name=str(dest.relative_to(Path(settings.MEDIA_ROOT))), size=dest.stat().st_size,
+        sha256=h.hexdigest(), unit=unit, created_by=actor if actor is not None else None,
+        total_rows=len(reading.rows) + len(reading.skipped), as_of=reading.as_of, mapping={},
+    )
+    record("import.upload", batch, f"Tải lên sổ Excel {name}", {"sha256": batch.sha256, "size": batch.size}, user=actor)
+    return batch, reading
+
+
+def batch_path(batch: ImportBatch) -> Path:
+    return Path(settings.MEDIA_ROOT) / batch.stored_name
+
+
+def set_batch_mapping(batch: ImportBatch, mapping: dict[str, str | None], profile: MappingProfile | None = None) -> WorkbookReading:
+    """Change the mapping a pending batch will use; returns the book read with it.
+
+    With a profile the batch keeps the profile's mapping; otherwise only the columns where
+    ``mapping`` differs from the reader's own proposal are kept (so the preview can say which
+    columns were chosen by hand)."""
+    if batch.status not in (ImportBatch.Status.UPLOADED, ImportBatch.Status.FAILED):
+        raise WorkbookError("Sổ này đã được nhập; không đổi ánh xạ được nữa.")
+    path = batch_path(batch)
+    if profile is None:
+        proposed = effective_mapping(read_workbook(path))
+        mapping = {k: v for k, v in mapping.items() if proposed.get(k, None) != v}
+    reading = read_workbook(path, profile=mapping or None)
+    batch.mapping = dict(mapping)
+    batch.profile = profile
+    batch.total_rows = len(reading.rows) + len(reading.skipped)
+    batch.save(update_fields=["mapping", "profile", "total_rows"])
+    return reading
+
+
+def save_profile(*, actor, name: str, mapping: dict[str, str | None], unit: Unit | None = None) -> MappingProfile:
+    """Save (or replace) a named mapping profile."""
+    if actor is not None and not can_import(actor):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị hoặc quản trị được lưu hồ sơ ánh xạ.")
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": "Cần đặt tên cho hồ sơ ánh xạ."})
+    if len(name) > 120:
+        raise ValidationError({"name": "Tên hồ sơ ánh xạ dài quá 120 ký tự."})
+    clean = {str(k): (v or None) for k, v in mapping.items()}
+    with transaction.atomic():
+        p, created = MappingProfile.objects.update_or_create(
+            name=name, defaults={"mapping": clean, "unit": unit, "created_by": actor}
+        )
+        record("import.profile.save", p, f"{'Lưu' if created else 'Cập nhật'} hồ sơ ánh xạ «{name}»", {"mapping": clean},
+               user=actor)
+    return p
+
+
+def delete_profile(*, actor, profile: MappingProfile) -> None:
+    if actor is not None and not can_import(actor):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị hoặc quản trị được xóa hồ sơ ánh xạ.")
+    with transaction.atomic():
+        record("import.profile.delete", profile, f"Xóa hồ sơ ánh xạ «{profile.name}»", {"mapping": profile.mapping},
+               user=actor)
+        profile.delete()
+
+
+def _progress_key(batch_id: int) -> str:
+    return f"kiemsat-import-progress-{batch_id}"
+
+
+def progress_of(batch_id: int) -> dict | None:
+    """{"done", "total", "at"} of a running import (None if unknown to this process)."""
+    return cache.get(_progress_key(batch_id))
+
+
+_threads: dict[int, threading.Thread] = {}
+
+
+def inline_limit() -> int:
+    return int(getattr(settings, "KIEMSAT_IMPORT_INLINE_ROWS", 1000))
+
+
+def start_import(batch: ImportBatch, *, actor, unit: Unit | None = None, court: Court | str | None = None,
+                 inline: bool | None = None) -> bool:
+    """Run the import of an uploaded batch: in this request for a small book, else in a
+    background thread whose progress ``progress_of`` reports. False if it was already started."""
+    if actor is not None and not can_import(actor):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị hoặc quản trị được nhập sổ Excel.")
+    started = ImportBatch.objects.filter(
+        pk=batch.pk, status__in=[ImportBatch.Status.UPLOADED, ImportBatch.Status.FAILED]
+    ).update(status=ImportBatch.Status.RUNNING, error="")
+    if not started:
+        return False
+    batch.refresh_from_db()
+    cache.set(_progress_key(batch.pk), {"done": 0, "total": batch.total_rows, "at": time.time()}, 24 * 3600)
+    if inline is None:
+        inline = batch.total_rows <= inline_limit()
+    who = Actor(actor.pk, actor.get_username(), "") if actor is not None else None
+    if inline:
+        _run(batch.pk, actor, unit, court, who)
+    else:
+        t = threading.Thread(target=_run_in_thread, args=(batch.pk, actor, unit, court, who), daemon=True,
+                             name=f"kiemsat-import-{batch.pk}")
+        _threads[batch.pk] = t
+        t.start()
+    return True
+
+
+def _run(batch_id: int, actor, unit, court, who: Actor | None) -> None:
+    token = set_actor(who) if who is not None else None
+    batch = ImportBatch.objects.get(pk=batch_id)
+
+    def progress(done: int, total: int) -> None:
+        cache.set(_progress_key(batch_id), {"done": done, "total": total, "at": time.time()}, 24 * 3600)
+
+    try:
+        import_workbook(batch_path(batch), actor=actor, unit=unit or batch.unit, court=court or batch.court,
+                        profile=batch.mapping or None, batch=batch, progress=progress)
+    except WorkbookError as exc:
+        ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - reported on the batch, never a 500
+        log.exception("import of batch %s failed", batch_id)
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportBatch.Status.FAILED,
+            error=f"Lỗi khi nhập ({type(exc).__name__}): sổ chưa được nhập, cơ sở dữ liệu giữ nguyên như trước.",
+        )
+    finally:
+        cache.delete(_progress_key(batch_id))
+        if token is not None:
+            reset_actor(token)
+
+
+def _run_in_thread(batch_id: int, actor, unit, court, who) -> None:
+    try:
+        _run(batch_id, actor, unit, court, who)
+    finally:
+        connection.close()
+        _threads.pop(batch_id, None)
+
+
+def report_of(batch: ImportBatch) -> dict:
+    """The stored report of a batch as JSON (what ``import-excel --json`` printed)."""
+    rows = []
+    for r in batch.rows.all().order_by("id"):
+        rep = RowReport(r.sheet, r.row_number, r.status, r.case_id, r.person_name, r.so_thu_ly, r.reason,
+                        list(r.warnings), dict(r.changes.get("updated", {})), dict(r.changes.get("conflicts", {})))
+        rows.append(rep.as_json())
+    return {"file": batch.file_name, "sha256": batch.sha256, "batch": batch.pk, "status": batch.status,
+            "unit": batch.unit.name if batch.unit_id else "", "court": batch.court.name if batch.court_id else "",
+            "as_of": batch.as_of.isoformat() if batch.as_of else None, "warnings": batch.warnings, "rows": rows}
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+def discard_upload(batch: ImportBatch, *, actor) -> None:
+    """Drop an uploaded book that was not imported (its file and its batch)."""
+    if actor is not None and not can_import(actor):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị hoặc quản trị được nhập sổ Excel.")
+    if batch.status not in (ImportBatch.Status.UPLOADED, ImportBatch.Status.FAILED):
+        raise WorkbookError("Chỉ bỏ được sổ chưa nhập.")
+    with transaction.atomic():
+        record("import.discard", batch, f"Bỏ sổ Excel đã tải lên {batch.file_name}", {"sha256": batch.sha256}, user=actor)
+        batch.delete()
+    if batch.stored_name:
+        batch_path(batch).unlink(missing_ok=True)
