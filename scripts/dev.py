@@ -60,6 +60,8 @@ def run() -> None:
 
 def test(extra: list[str]) -> None:
     setup()
+    if not any(a == "-n" or a.startswith("-n") or a == "-p" for a in extra):
+        extra = ["-n", str(min(os.cpu_count() or 1, 4)), *extra]  # pytest-xdist: one worker per core
     sh(VENV / BIN / f"python{EXE}", "-m", "pytest", *extra)
 
 
