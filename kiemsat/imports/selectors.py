@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from kiemsat.domain import dates as vdates
 from kiemsat.domain.workbook import Column, RowReading, WorkbookReading, read_workbook
 from kiemsat.org.models import Role
+from kiemsat.org.permissions import visible_unit_ids
 
 from .fields import label
 from .models import ImportBatch, ImportRow
@@ -156,7 +157,10 @@ def visible_batches(user) -> QuerySet[ImportBatch]:
     qs = ImportBatch.objects.select_related("unit", "court", "created_by", "profile")
     if user.role == Role.ADMIN or user.is_superuser:
         return qs
-    return qs.filter(Q(created_by=user) | Q(unit_id=user.unit_id, unit__isnull=False))
+    ids = visible_unit_ids(user)  # the user's unit and the units it succeeded
+    if ids is None:
+        return qs
+    return qs.filter(Q(created_by=user) | Q(unit_id__in=ids))
 
 
 def batch_rows(batch: ImportBatch, status: str = "", warned: bool = False) -> QuerySet[ImportRow]:

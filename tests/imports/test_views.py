@@ -252,3 +252,16 @@ def test_a_failing_import_leaves_nothing_and_says_why(leader, monkeypatch):
     monkeypatch.undo()
     leader.post(reverse("import_discard", args=[batch.pk]))
     assert not ImportBatch.objects.exists() and not services.batch_path(batch).exists()
+
+
+def test_a_successor_units_leader_sees_the_predecessors_batches(client, db, tmp_path):
+    """A book imported into VKSND huyện X is visible to the leader of VKSND khu vực N that succeeded it."""
+    from kiemsat.imports.models import ImportBatch
+    from kiemsat.imports.selectors import visible_batches
+    from kiemsat.org.models import Role, Unit, User
+
+    new = Unit.objects.create(name="Viện kiểm sát nhân dân khu vực 3")
+    old = Unit.objects.create(name="Viện kiểm sát nhân dân huyện An Lạc", successor=new)
+    leader = User.objects.create(username="ld", full_name="Lãnh đạo", role=Role.LEADER, unit=new)
+    b = ImportBatch.objects.create(unit=old, file_name="so.xlsx", sha256="0" * 64, stored_name="x.xlsx")
+    assert list(visible_batches(leader)) == [b]
