@@ -4,6 +4,7 @@ data). Everyone reads the register and may export what they can see."""
 from __future__ import annotations
 
 from kiemsat.org.models import Role
+from kiemsat.org.permissions import visible_unit_ids
 
 
 def can_import(user) -> bool:
@@ -21,4 +22,5 @@ def can_view_batch(user, batch) -> bool:
         return False
     if user.role == Role.ADMIN or user.is_superuser:
         return True
-    return batch.created_by_id == user.pk or (batch.unit_id is not None and batch.unit_id == user.unit_id)
+    ids = visible_unit_ids(user)  # the user's unit and the units it succeeded (None: every unit)
+    return batch.created_by_id == user.pk or (batch.unit_id is not None and (ids is None or batch.unit_id in ids))

@@ -265,3 +265,6 @@ def test_a_successor_units_leader_sees_the_predecessors_batches(client, db, tmp_
     leader = User.objects.create(username="ld", full_name="Lãnh đạo", role=Role.LEADER, unit=new)
     b = ImportBatch.objects.create(unit=old, file_name="so.xlsx", sha256="0" * 64, stored_name="x.xlsx")
     assert list(visible_batches(leader)) == [b]
+    from kiemsat.imports.permissions import can_view_batch
+
+    assert can_view_batch(leader, b)
