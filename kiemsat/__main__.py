@@ -16,9 +16,8 @@ NO_AUTO_MIGRATE = {"migrate", "makemigrations", "help", "--help", "-h", "version
 
 def _take_data_dir(argv: list[str]) -> list[str]:
     out = []
-    it = iter(range(len(argv)))
     skip = False
-    for i in it:
+    for i in range(len(argv)):
         if skip:
             skip = False
             continue
@@ -45,7 +44,7 @@ def ensure_migrated(verbosity: int = 0) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
-    prog, rest = argv[0], _take_data_dir(argv[1:])
+    rest = _take_data_dir(argv[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemsat.settings")
     if sys.stdout.encoding and sys.stdout.encoding.lower() not in ("utf-8", "utf8"):
         try:

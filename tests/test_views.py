@@ -4,7 +4,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.urls import reverse
 
 from kiemsat.cases import services
 from kiemsat.cases.models import Case, Event

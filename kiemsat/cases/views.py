@@ -15,6 +15,8 @@ from kiemsat.org import permissions as perm
 from kiemsat.org.models import CASE_STAFF_ROLES, Court, Role, User
 
 from . import selectors, services
+from kiemsat.web.fields import apply_service_errors
+
 from .forms import CaseForm, EventForm
 from .models import Case, Event
 
@@ -24,18 +26,6 @@ def _int(v):
         return int(v)
     except (TypeError, ValueError):
         return None
-
-
-def _apply_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for e in errs:
-                for msg in e.messages:
-                    form.add_error(target, msg)
-    else:
-        for msg in exc.messages:
-            form.add_error(None, msg)
 
 
 def register_list(request):
@@ -120,7 +110,7 @@ def case_create(request):
         try:
             case, _ = services.create_case(actor=request.user, unit=request.user.unit, data=data)
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Đã tạo vụ việc của {case.person_name}.")
             return redirect("case_detail", pk=case.pk)
@@ -141,7 +131,7 @@ def case_edit(request, pk):
         try:
             services.update_case(actor=request.user, case=case, data=data)
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Đã lưu thay đổi.")
             return redirect("case_detail", pk=case.pk)
@@ -158,7 +148,7 @@ def event_add(request, pk):
         try:
             services.record_event(actor=request.user, case=case, code=form.cleaned_data["code"], **form.service_fields())
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Đã ghi sự kiện.")
             if "again" in request.POST:
@@ -181,7 +171,7 @@ def event_edit(request, pk, event_pk):
         try:
             services.update_event(actor=request.user, event=event, **form.service_fields())
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Đã lưu sự kiện.")
             return redirect("case_detail", pk=case.pk)

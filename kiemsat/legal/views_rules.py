@@ -25,6 +25,7 @@ from kiemsat.domain.calendar import WEEKDAY_NAMES, WorkCalendar
 from kiemsat.domain.events import MEASURE_LABELS
 from kiemsat.domain.rules import ParamValue, RuleDef, Ruleset
 from kiemsat.org import permissions as perm
+from kiemsat.web.fields import apply_service_errors
 
 from . import services
 from .forms_rules import (
@@ -319,18 +320,6 @@ def _require_leader(request) -> None:
         raise PermissionDenied("Chỉ lãnh đạo đơn vị được xác nhận hoặc thay đổi bộ quy tắc.")
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.error_dict.items():
-            target = name if name in form.fields else None
-            for e in errs:
-                for msg in e.messages:
-                    form.add_error(target, msg)
-    else:
-        for msg in exc.messages:
-            form.add_error(None, msg)
-
-
 def _digest(base_pk: int, payload: dict) -> str:
     body = json.dumps({"base": base_pk, **payload}, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
@@ -400,7 +389,7 @@ def _change_flow(request, *, rule_id, param, key, mode):
             base_pk, new_data, summary = services.build_confirm(rule_id=rule_id, param=param, key=svc_key)
             payload = {}
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        apply_service_errors(form, exc)
         return render(request, "legal/rules_change.html", ctx)
     digest = _digest(base_pk, {"rule": rule_id, "param": param, "key": key, "mode": mode, **payload})
 
@@ -414,7 +403,7 @@ def _change_flow(request, *, rule_id, param, key, mode):
                 services.confirm_parameter(actor=request.user, rule_id=rule_id, param=param, key=svc_key,
                                            reason=d["reason"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
             return render(request, "legal/rules_change.html", ctx)
         messages.success(request, f"Đã lưu phiên bản mới của bộ quy tắc: {summary}.")
         return redirect(reverse("rule_detail", args=[rule_id]) + f"#{row.anchor}")
@@ -611,7 +600,7 @@ def calendar_edit(request, year):
                                             confirmed=d["confirmed"], status=d["status"], source=d["source"],
                                             reason=d["reason"])
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, f"Đã lưu lịch làm việc năm {year} (phiên bản mới).")
                 return redirect(reverse("calendar") + f"?nam={year}")

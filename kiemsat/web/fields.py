@@ -55,3 +55,16 @@ class BootstrapMixin:
             classes = w.attrs.get("class", "")
             if css not in classes.split():
                 w.attrs["class"] = f"{classes} {css}".strip()
+
+
+def apply_service_errors(form, exc) -> None:
+    """Show a service's ValidationError on the form: on its field when it names one, else on top."""
+    if hasattr(exc, "error_dict"):
+        for name, errs in exc.error_dict.items():
+            target = name if name in form.fields else None
+            for e in errs:
+                for msg in e.messages:
+                    form.add_error(target, msg)
+    else:
+        for msg in exc.messages:
+            form.add_error(None, msg)
