@@ -42,8 +42,12 @@ def home(request):
     kind = request.GET.get("ky") if request.GET.get("ky") in PERIODS else "year"
     today = local_today()
     dash = legal_selectors.dashboard(request.user, today, _period(kind, today))
+    from kiemsat.letters import selectors as letter_selectors
+
     return render(request, "home.html", {"stages": stages, "total": sum(by_stage.values()), "d": dash,
-                                         "periods": PERIODS.items(), "kind": kind})
+                                         "periods": PERIODS.items(), "kind": kind,
+                                         "unanswered": letter_selectors.unanswered(request.user, today),
+                                         "urge_again": letter_selectors.urge_again(request.user, today)})
 
 
 @login_not_required

@@ -128,3 +128,13 @@ def test_a_finding_shows_the_letters_that_cited_it(issued, users, sample):
     c = next(c for c in cands if c.key == f"{lf.case_id}:{lf.rule}")
     assert c.letters == [issued]
     assert list(selectors.letters_for_case(users["prosecutor"], lf.case_id)) == [issued]
+
+
+def test_the_dashboard_lists_unanswered_letters(issued, users, client):
+    """The home page shows the kiến nghị still waiting for a reply (today is long after the period)."""
+    client.force_login(users["leader"])
+    html = client.get("/").content.decode()
+    assert "Văn bản cần theo dõi" in html and "chưa có trả lời" in html
+    services.record_reply(actor=users["prosecutor"], letter=issued, date=D(2025, 1, 20), number="", result="accepted",
+                          content="")
+    assert "chưa có trả lời" not in client.get("/").content.decode()
