@@ -15,8 +15,8 @@ from django.db.models import Count, Max
 from kiemsat.domain.events import Measure, Outcome
 from kiemsat.org.models import Agency, Court, Role, Unit, User
 
-from .models import Case, Event
-from .services import summarize
+from .models import Case, CaseDigest, Event
+from .services import digest, summarize
 
 DEMO_PASSWORD = "kiemsat-demo-2025"
 
@@ -183,10 +183,10 @@ _EVENT_COLS = ("case_id", "code", "date", "received", "number", "outcome", "term
 class _Ev:
     """A demo event before insertion: what services.summarize reads."""
 
-    __slots__ = ("code", "date", "received", "number", "outcome", "term_months", "prosecutor_present", "pk")
+    __slots__ = ("code", "date", "received", "end", "number", "outcome", "term_months", "prosecutor_present", "pk")
 
     def __init__(self, e: dict):
-        self.code, self.date, self.received = e["code"], e["date"], e.get("received")
+        self.code, self.date, self.received, self.end = e["code"], e["date"], e.get("received"), None
         self.number, self.outcome = e.get("number", ""), e.get("outcome", "") or ""
         self.term_months, self.prosecutor_present, self.pk = e.get("term_months"), e.get("prosecutor_present"), None
 
@@ -224,7 +224,7 @@ def make_demo_data(n_cases: int = 70, seed: int = 2024, today: dt.date | None = 
     made = 0
     while made < n_cases:
         size = min(batch, n_cases - made)
-        case_rows, event_rows = [], []
+        case_rows, event_rows, digest_rows = [], [], []
         for _ in range(size):
             start = span_start + dt.timedelta(days=int(span_days * (rng.random() ** 0.8)))
             r = rng.random()
@@ -251,8 +251,10 @@ def make_demo_data(n_cases: int = 70, seed: int = 2024, today: dt.date | None = 
                 complex=complex_case, source=Case.Source.DEMO,
                 vks_proposal=rng.choice(["", "", "Đề nghị áp dụng", "Đề nghị không áp dụng do chưa đủ căn cứ"]),
             )
-            summarize(case, [_Ev(e) for e in evs])
+            evs_ = [_Ev(e) for e in evs]
+            summarize(case, evs_)
             cid = next_id
+            digest_rows.append((cid, digest(case.measure, case.complex, None, evs_)))
             next_id += 1
             case_rows.append((cid, case.unit_id, case.court_id, case.proposer_id, case.assigned_to_id, case.person_name,
                               case.birth_year, case.sex, case.residence, "", case.measure, case.vks_proposal,
@@ -265,6 +267,7 @@ def make_demo_data(n_cases: int = 70, seed: int = 2024, today: dt.date | None = 
                                    now))
         _insert(Case._meta.db_table, _CASE_COLS, case_rows)
         _insert(Event._meta.db_table, _EVENT_COLS, event_rows)
+        _insert(CaseDigest._meta.db_table, ("case_id", "packed"), digest_rows)
         made += size
     if connection.vendor == "postgresql":  # explicit ids were inserted: move the sequence past them
         from django.core.management.color import no_style

@@ -109,3 +109,28 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} {self.date or ''}"
+
+
+class CaseKeyField(models.OneToOneField):
+    """A one-to-one primary key to Case. On SQLite its column is declared INTEGER, so it is the
+    table's rowid: reading a case's row is one b-tree lookup, not two (an index, then the table)."""
+
+    def db_type(self, connection):
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+
+class CaseDigest(models.Model):
+    """The case's events packed for the columnar findings scan (`kiemsat.domain.vector.pack`): one
+    short binary row per case, so a scan of every case reads one row per case, not its events.
+
+    Derived data, like the summary columns of Case: written only by `services.refresh_summary`
+    (and the demo's bulk insert), in the same transaction as the events it is made from. A missing
+    digest, or one of an older layout, is never trusted: that case is evaluated from its events."""
+
+    case = CaseKeyField(Case, on_delete=models.CASCADE, primary_key=True, related_name="digest")
+    packed = models.BinaryField()
+
+    class Meta:
+        verbose_name = "tóm tắt sự kiện (quét thời hạn)"

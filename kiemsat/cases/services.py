@@ -15,10 +15,11 @@ from kiemsat.audit.services import record
 from kiemsat.domain.checks import check_dates
 from kiemsat.domain.events import EVENT_TYPE_BY_CODE, Outcome
 from kiemsat.domain.stage import stage_of
+from kiemsat.domain.vector import pack as pack_digest
 from kiemsat.domain.vntext import fold, nfc, sort_key_str
 from kiemsat.org import permissions as perm
 
-from .models import Case, Event
+from .models import Case, CaseDigest, Event
 
 CASE_FIELDS = (
     "court", "proposer", "assigned_to", "person_name", "birth_year", "birth_date", "sex", "residence",
@@ -101,12 +102,45 @@ SUMMARY_FIELDS = ("so_thu_ly", "thu_ly_date", "received_date", "decision_date", 
                   "year", "name_sort", "search_folded")
 
 
+def digest(measure: str, complex_: bool, tracked_events: list[str] | None, events) -> bytes:
+    """The packed events of a case for the columnar findings scan (CaseDigest.packed)."""
+    return pack_digest(measure, complex_, tracked_events,
+                       ((e.code, e.date, e.received, getattr(e, "end", None), e.outcome, e.term_months,
+                         e.prosecutor_present) for e in events))
+
+
 def refresh_summary(case: Case) -> Case:
-    """Recompute and store the summary columns of a case from its events (the only writer of them)."""
-    summarize(case, list(case.events.all()))
+    """Recompute and store the summary columns of a case from its events (the only writer of them),
+    and its CaseDigest."""
+    events = list(case.events.all())
+    summarize(case, events)
     _check_duplicate(case)
     Case.objects.filter(pk=case.pk).update(**{f: getattr(case, f) for f in SUMMARY_FIELDS})
+    measure, cplx, tracked = Case.objects.filter(pk=case.pk).values_list("measure", "complex", "tracked_events").get()
+    packed = digest(measure, cplx, tracked, events)
+    if not CaseDigest.objects.filter(pk=case.pk).update(packed=packed):
+        CaseDigest.objects.create(case_id=case.pk, packed=packed)
     return case
+
+
+def rebuild_digests(qs=None, chunk: int = 2000) -> int:
+    """Rewrite the CaseDigest of every case of qs (default: all) from its events — after a change of
+    the digest's layout (until then those cases are evaluated from their events, exactly but slowly).
+    Returns the number of cases."""
+    ids = list((qs if qs is not None else Case.objects.all()).order_by("pk").values_list("pk", flat=True))
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        events: dict[int, list[Event]] = {}
+        for e in Event.objects.filter(case_id__in=part).order_by("pk"):
+            events.setdefault(e.case_id, []).append(e)
+        with transaction.atomic():
+            CaseDigest.objects.filter(case_id__in=part).delete()
+            CaseDigest.objects.bulk_create([
+                CaseDigest(case_id=pk, packed=digest(measure, cplx, tracked, events.get(pk, ())))
+                for pk, measure, cplx, tracked in Case.objects.filter(pk__in=part).values_list(
+                    "pk", "measure", "complex", "tracked_events")
+            ])
+    return len(ids)
 
 
 def date_problems(case: Case, today: dt.date | None = None) -> list[str]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +29,7 @@ from kiemsat.domain.calendar import WorkCalendar
 from kiemsat.domain.events import Outcome
 from kiemsat.domain.facts import CaseFacts, EventFact
 from kiemsat.domain.rules import DEFAULT_RULESET_FILE, Ruleset
+from kiemsat.domain.vector import ALERTS
 from kiemsat.org import permissions as perm
 
 from .models import CalendarVersion, RulesetVersion
@@ -91,7 +93,8 @@ _EVENT_COLS = ("case_id", "code", "date", "received", "end", "number", "outcome"
 
 
 def facts_for(cases: Iterable[Case] | None = None, qs=None) -> list[CaseFacts]:
-    """CaseFacts for the given cases (objects) or queryset, in two queries."""
+    """CaseFacts for the given cases (objects) or queryset, in two queries (rows read through the
+    DB-API cursor: the values are already Python dates, booleans and numbers there)."""
     if qs is None:
         cases = list(cases or [])
         ids = [c.pk for c in cases]
@@ -99,25 +102,46 @@ def facts_for(cases: Iterable[Case] | None = None, qs=None) -> list[CaseFacts]:
                  c.court.name if c.court_id else "", c.unit.name if c.unit_id else "",
                  c.assigned_to.full_name if c.assigned_to_id else "") for c in cases]
         ev_qs = Event.objects.filter(case_id__in=ids)
+        db = ev_qs.db
     else:
-        rows = list(qs.values_list("pk", "so_thu_ly", "person_name", "measure", "complex", "tracked_events",
-                                   "court__name", "unit__name", "assigned_to__full_name"))
-        ev_qs = Event.objects.filter(case__in=qs.values("pk"))
+        db = qs.db
+        rows = _raw(db, qs.values_list("pk", "so_thu_ly", "person_name", "measure", "complex", "tracked_events",
+                                       "court__name", "unit__name", "assigned_to__full_name"))
+        ev_qs = Event.objects.using(db).filter(case__in=qs.values("pk"))
     by_case: dict[int, list[EventFact]] = {}
     outcome = {o.value: o for o in Outcome}
-    for cid, code, date, received, end, number, out, term, present in ev_qs.values_list(*_EVENT_COLS).order_by():
-        by_case.setdefault(cid, []).append(EventFact(code, date, received, end, number or "", outcome.get(out),
-                                                     term, present))
+    for cid, code, date, received, end, number, out, term, present in _raw(db, ev_qs.values_list(*_EVENT_COLS).order_by()):
+        lst = by_case.get(cid)
+        if lst is None:
+            lst = by_case[cid] = []
+        lst.append(EventFact(code, date, received, end, number or "", outcome.get(out), term,
+                             None if present is None else bool(present)))
     tracked_cache: dict = {}
     facts = []
     for pk, stl, name, measure, cplx, tracked, court, unit, staff in rows:
+        if isinstance(tracked, str):  # JSON text (SQLite through the cursor)
+            tracked = json.loads(tracked)
         tkey = tuple(tracked) if tracked is not None else None
         if tkey not in tracked_cache:
             tracked_cache[tkey] = frozenset(tracked) if tracked is not None else None
-        facts.append(CaseFacts(key=str(pk), so_thu_ly=stl or "", person=name, measure=measure, complex=cplx,
+        facts.append(CaseFacts(key=str(pk), so_thu_ly=stl or "", person=name, measure=measure, complex=bool(cplx),
                                events=by_case.get(pk, []), tracked=tracked_cache[tkey], court=court or "",
                                office=unit or "", staff=staff or ""))
     return facts
+
+
+def _raw(db: str, qs) -> list[tuple]:
+    """The rows of a values_list queryset through the DB-API cursor (no per-row converters)."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connections
+
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connections[db].cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
 
 
 # ------------------------------------------------------------------------------ findings
@@ -151,12 +175,24 @@ class Scanned:
     finding: engine.Finding
 
 
-def scan(qs, as_of: dt.date | None = None, statuses=(engine.VIOLATION, engine.OVERDUE, engine.DUE_SOON)) -> list[Scanned]:
-    """Findings of every case in `qs` as of a date (default today), filtered by status."""
+def scan(qs, as_of: dt.date | None = None, statuses=(engine.VIOLATION, engine.OVERDUE, engine.DUE_SOON)) -> Sequence[Scanned]:
+    """Findings of every case in `qs` as of a date (default today), filtered by status, in the
+    queryset's order then the ruleset's.
+
+    Alerts only (violation / overdue / due_soon, the default): the columnar scan (legal.fast —
+    the same findings, read from one digest row per case; the Finding objects are built when read).
+    Otherwise (e.g. statuses=None): the engine on every case, as a list."""
     _, rs = active_ruleset()
     _, cal = active_calendar()
+    as_of = as_of or local_today()
+    if statuses is not None:
+        statuses = tuple(statuses)
+    if statuses is not None and frozenset(statuses) <= ALERTS:
+        from . import fast
+
+        return fast.scan(qs, rs, cal, as_of, due_soon_wd(), statuses)
     facts = facts_for(qs=qs)
-    return [Scanned(int(c.key), c, f) for c, f in engine.scan(facts, rs, cal, as_of or local_today(), due_soon_wd(), statuses)]
+    return [Scanned(int(c.key), c, f) for c, f in engine.scan(facts, rs, cal, as_of, due_soon_wd(), statuses)]
 
 
 # ------------------------------------------------------------------------------ changes

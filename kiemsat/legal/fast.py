@@ -1,0 +1,278 @@
+"""The fast findings scan of the register (legal.services.scan with violation / overdue / due_soon).
+
+1. Read each case's digest (cases.CaseDigest: its events packed in one fixed row of int32 words,
+   kept by cases.services in the same transaction as the events): on SQLite and PostgreSQL the
+   database concatenates them, one value per 2,000,000 cases, instead of ~10 event rows per case.
+2. `kiemsat.domain.vector` evaluates every case on numpy columns with the active ruleset and
+   calendar, exactly as the engine would.
+3. The cases it leaves to the engine (and cases without a current digest) are read with
+   `services.facts_for` and evaluated by `engine.evaluate`.
+
+The result is a sequence of `services.Scanned` in the order of the scalar path: the queryset's
+order (an unordered queryset: pk order), then the ruleset's. The findings are computed during the
+scan; their Python objects (Finding, CaseFacts with the person's name, court, unit and staff) are
+built when read, a chunk at a time, so a caller that needs some of them does not pay for all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import time
+from collections.abc import Iterator, Sequence
+from operator import itemgetter
+
+import numpy as np
+from django.db import connections
+from django.db.models import F
+
+from kiemsat.cases.models import Case
+from kiemsat.domain import engine
+from kiemsat.domain.calendar import WorkCalendar
+from kiemsat.domain.facts import CaseFacts
+from kiemsat.domain.rules import Ruleset
+from kiemsat.domain.vector import WORDS, Columns, Hits, evaluate
+
+CHUNK = 2000
+
+
+class DigestFacts(CaseFacts):
+    """CaseFacts of a scanned case, whose events are read from the database on first access
+    (the scan itself reads only the digest)."""
+
+    @property
+    def events(self):
+        ev = self.__dict__.get("_events")
+        if ev is None:
+            from .services import facts_for
+
+            got = facts_for(qs=Case.objects.using(self.__dict__["_db"]).filter(pk=int(self.key)))
+            ev = self.__dict__["_events"] = got[0].events if got else []
+        return ev
+
+    @events.setter
+    def events(self, value):
+        self.__dict__["_events"] = value
+
+
+READ_CHUNK = 2_000_000  # cases per aggregate query: 368 MB of digests (SQLite and PostgreSQL cap a value at 1 GB)
+
+
+def _read(qs) -> tuple[np.ndarray, Columns]:
+    """(case ids, their digests as Columns) of every case of qs, in the queryset's order.
+
+    SQLite and PostgreSQL, unordered or ordered by pk: the database concatenates the digests
+    (group_concat / string_agg — one value per 2,000,000 cases instead of one Python row per case),
+    a missing or odd-sized digest becoming a row of zeros (evaluated by the engine); the cases
+    come back in pk order. Any other ordering or database: one row per case."""
+    conn = connections[qs.db]
+    if qs.query.is_empty():
+        return np.zeros(0, dtype=np.int64), Columns([])
+    order = tuple(qs.query.order_by)
+    if conn.vendor not in ("sqlite", "postgresql") or qs.query.extra_order_by or \
+            order not in ((), ("pk",), ("id",), ("-pk",), ("-id",)) or qs.query.is_sliced or qs.query.distinct:
+        sql, params = qs.values_list("pk", "digest__packed").query.sql_with_params()
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        return (np.fromiter(map(itemgetter(0), rows), dtype=np.int64, count=len(rows)),
+                Columns(list(map(itemgetter(1), rows))))
+    size = 4 * WORDS
+    if conn.vendor == "sqlite":
+        agg = ('SELECT count(*), max(s."kpk"), group_concat(s."kpk"), CAST(group_concat(CASE WHEN '
+               f'length(s."kdg") = {size} THEN s."kdg" ELSE zeroblob({size}) END, \'\') AS BLOB) FROM ({{}}) s')
+    else:
+        agg = ('SELECT count(*), max(s."kpk"), string_agg(s."kpk"::text, \',\'), string_agg(CASE WHEN '
+               f'octet_length(s."kdg") = {size} THEN s."kdg" ELSE decode(repeat(\'00\', {size}), \'hex\') END, '
+               "''::bytea) FROM ({}) s")
+    ids_parts, bufs = [], []
+    last = None
+    base = qs.order_by()
+    with conn.cursor() as cur:
+        while True:
+            part = base if last is None else base.filter(pk__gt=last)
+            part = part.order_by("pk").values(kpk=F("pk"), kdg=F("digest__packed"))[:READ_CHUNK]
+            sql, params = part.query.sql_with_params()
+            cur.execute(agg.format(sql), params)
+            n, last, idtext, buf = cur.fetchone()
+            if not n:
+                break
+            ids_parts.append(np.array(idtext.split(","), dtype=np.int64))
+            bufs.append(bytes(buf))
+            if n < READ_CHUNK:
+                break
+    if not ids_parts:
+        return np.zeros(0, dtype=np.int64), Columns([])
+    ids = np.concatenate(ids_parts)
+    arr = np.frombuffer(b"".join(bufs) if len(bufs) > 1 else bufs[0], dtype="<i4").reshape(len(ids), WORDS)
+    # the aggregate's input order is the database's: put the cases in pk order (or its reverse)
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+        o = np.argsort(ids, kind="stable")
+        ids, arr = ids[o], arr[o]
+    if order and order[0].startswith("-"):
+        ids, arr = ids[::-1], arr[::-1]
+    return ids, Columns.from_array(arr)
+
+
+def scan(qs, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.date, due_soon_wd: int,
+         statuses) -> FindingsScan:
+    from .services import Scanned, facts_for
+
+    t0 = time.perf_counter()
+    keep = frozenset(statuses)
+    soon = calendar.add_wd(as_of, due_soon_wd)
+    ids, cols = _read(qs)
+    t2 = time.perf_counter()
+    hits = evaluate(cols, ruleset, calendar, as_of, due_soon_wd, keep, soon)
+    t3 = time.perf_counter()
+    # the engine for the rest
+    fb_rows = np.flatnonzero(hits.fallback)
+    pos_of: dict[int, list[int]] = {}
+    for r in fb_rows.tolist():
+        pos_of.setdefault(int(ids[r]), []).append(r)
+    fb_entries: list[tuple[int, int, Scanned]] = []  # (row, rule position, Scanned)
+    rule_pos = hits.rule_pos
+    fb_ids = list(pos_of)
+    for i in range(0, len(fb_ids), CHUNK):
+        for c in facts_for(qs=Case.objects.using(qs.db).filter(pk__in=fb_ids[i:i + CHUNK])):
+            cid = int(c.key)
+            for f in engine.evaluate(c, ruleset, calendar, as_of, due_soon_wd, statuses=keep, soon_until=soon):
+                for r in pos_of[cid]:
+                    fb_entries.append((r, rule_pos.get(f.rule, -1), Scanned(cid, c, f)))
+    out = FindingsScan(qs.db, ids, hits, fb_entries)
+    t4 = time.perf_counter()
+    out.timings = {"read": t2 - t0, "columns": t3 - t2, "engine": t4 - t3,
+                   "cases": len(ids), "engine_cases": len(fb_ids)}
+    return out
+
+
+class FindingsScan(Sequence):
+    """The findings of a scan (a Sequence of services.Scanned), built when read."""
+
+    timings: dict  # seconds per step of the scan (read, columns, engine) and case counts
+
+    def __init__(self, db: str, ids: np.ndarray, hits: Hits, fb_entries: list):
+        self.timings = {}
+        self._db = db
+        self._ids = ids
+        self.hits = hits
+        self._fb = [s for _r, _p, s in fb_entries]
+        self._fb_keys = [(r, p) for r, p, _s in fb_entries]
+        self._n = len(hits) + len(fb_entries)
+        self._facts: dict[int, CaseFacts] = {}
+        self._chunks: dict[int, list] = {}
+
+    @property
+    def _order(self) -> np.ndarray:
+        """Entry numbers in reading order (case, then rule): e < len(hits) is a columnar hit, else
+        self._fb[e - len(hits)]. Sorted on first read."""
+        order = self.__dict__.get("_order_")
+        if order is None:
+            hits = self.hits
+            nrules = len(hits.ruleset.rules) + 1
+            kv = hits.rows * nrules + hits.cols["rule"] + 1
+            kf = np.array([r * nrules + p + 1 for r, p in self._fb_keys], dtype=np.int64)
+            order = self.__dict__["_order_"] = np.argsort(np.concatenate((kv, kf)), kind="stable")
+        return order
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __bool__(self) -> bool:
+        return self._n > 0
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        return self._chunk(i // CHUNK)[i % CHUNK]
+
+    def __iter__(self) -> Iterator:
+        for k in range((len(self) + CHUNK - 1) // CHUNK):
+            yield from self._chunk(k)
+
+    def __repr__(self) -> str:
+        return f"<FindingsScan {len(self)} findings>"
+
+    def status_counts(self) -> dict[str, int]:
+        """Findings by status, without building them."""
+        from kiemsat.domain.vector import STATUS_NAMES
+
+        out: dict[str, int] = {}
+        for code, k in zip(*np.unique(self.hits.cols["status"], return_counts=True), strict=True):
+            out[STATUS_NAMES[int(code)]] = int(k)
+        for s in self._fb:
+            out[s.finding.status] = out.get(s.finding.status, 0) + 1
+        return out
+
+    # ------------------------------------------------------------------ building
+    def _chunk(self, k: int) -> list:
+        got = self._chunks.get(k)
+        if got is not None:
+            return got
+        was_enabled = gc.isenabled()
+        gc.disable()  # as engine.scan: many new objects, no cycles
+        try:
+            got = self._chunks[k] = self._build(k)
+        finally:
+            if was_enabled:
+                gc.enable()
+        return got
+
+    def _build(self, k: int) -> list:
+        from .services import Scanned
+
+        ent = self._order[k * CHUNK:(k + 1) * CHUNK]
+        nh = len(self.hits)
+        mine = ent[ent < nh]
+        rows = self.hits.rows[mine].tolist()
+        need = sorted(set(rows) - self._facts.keys())
+        if need:
+            self._load_facts(need)
+        made = iter(self.hits.findings(mine))
+        rows_it = iter(rows)
+        ids, facts, fb = self._ids, self._facts, self._fb
+        out = []
+        for e in ent.tolist():
+            if e < nh:
+                r = next(rows_it)
+                out.append(Scanned(int(ids[r]), facts[r], next(made)))
+            else:
+                out.append(fb[e - nh])
+        return out
+
+    def _load_facts(self, rows: list[int]) -> None:
+        """CaseFacts (names of the person, court, unit and staff; events from the digest) of the rows."""
+        by_id = {int(self._ids[r]): r for r in rows}
+        ids = sorted(by_id)
+        base = Case.objects.using(self._db)
+        if ids[-1] - ids[0] < 4 * len(ids) + 1000:  # a dense run of ids: a range, not a long IN list
+            base = base.filter(pk__gte=ids[0], pk__lte=ids[-1])
+        else:
+            base = base.filter(pk__in=ids)
+        tracked_cache: dict = {}
+        sql, params = base.values_list("pk", "so_thu_ly", "person_name", "measure", "complex", "tracked_events",
+                                       "court__name", "unit__name", "assigned_to__full_name").query.sql_with_params()
+        with connections[self._db].cursor() as cur:  # raw rows: no per-row converters (JSON, booleans)
+            cur.execute(sql, params)
+            rows_ = cur.fetchall()
+        new = object.__new__
+        for pk, stl, name, measure, cplx, tracked, court, unit, staff in rows_:
+            r = by_id.get(pk)
+            if r is None:
+                continue
+            tkey = tracked if tracked is None or isinstance(tracked, str) else json.dumps(tracked)
+            if tkey not in tracked_cache:
+                t = json.loads(tracked) if isinstance(tracked, str) else tracked
+                tracked_cache[tkey] = frozenset(t) if t is not None else None
+            cplx = bool(cplx)
+            f = new(DigestFacts)
+            f.__dict__.update(key=str(pk), so_thu_ly=stl or "", person=name, measure=measure, complex=cplx,
+                              _events=None, _db=self._db, tracked=tracked_cache[tkey], court=court or "",
+                              office=unit or "", staff=staff or "", checklist=None)
+            self._facts[r] = f
