@@ -1,0 +1,187 @@
+"""Benchmark of the statistics report (issue 7): the year report's server time on demo data.
+
+    uv run python bench/stats.py                       # 100,000 cases in /tmp/kiemsat-bench-100000
+    uv run python bench/stats.py --data-dir DIR        # reuse (or fill) an instance
+    uv run python bench/stats.py --cases 20000 --requests 5
+
+1. The instance: a SQLite data dir holding `kiemsat demo-data --cases N` (made when empty with
+   `python -m kiemsat --data-dir DIR demo-data --cases N`, reused otherwise).
+2. A new process logs in as the demo leader (`lanhdao`: every case of the unit and of the unit it
+   succeeded) and GETs the report page for the current reporting year (`/thong-ke/?ky=nam&nam=…`,
+   01/12 → 30/11) with Django's test client: the first request of the process (cold: templates,
+   ruleset and calendar parsed, SQLite page cache empty) and then --requests requests: p50 / p95
+   of the server time, the CPU time of each request (all threads: a figure the machine's other load
+   does not inflate much), and the steps of `stats.selectors.report` (database counts and findings
+   scan run side by side, so the steps add up to more than the total).
+3. The same for a provincial user (every unit, per-unit table): a provincial unit and its leader
+   are added to the instance the first time.
+4. The .xlsx and .docx exports of the same report, once each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _setup(data_dir: str) -> None:
+    os.environ["KIEMSAT_DATA_DIR"] = data_dir
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemsat.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def child_count(args) -> dict:
+    _setup(args.data_dir)
+    from kiemsat.__main__ import ensure_migrated
+    from kiemsat.cases.models import Case, Event
+
+    ensure_migrated()
+    return {"cases": Case.objects.count(), "events": Event.objects.count()}
+
+
+def _provincial_user():
+    from kiemsat.org.models import Role, Unit, User
+
+    u = User.objects.filter(username="bench-tinh").first()
+    if u is None:
+        unit = Unit.objects.create(name="Viện kiểm sát nhân dân thành phố Hải Phòng (bench)", is_provincial=True)
+        u = User.objects.create(username="bench-tinh", full_name="Bench tỉnh", role=Role.LEADER, unit=unit)
+    return u
+
+
+def child_report(args) -> dict:
+    _setup(args.data_dir)
+    from django.test import Client
+
+    from kiemsat.legal.services import local_today
+    from kiemsat.org.models import User
+    from kiemsat.stats import periods, selectors
+
+    user = _provincial_user() if args.who == "provincial" else User.objects.get(username="lanhdao")
+    year = periods.current("nam", local_today())
+    url = f"/thong-ke/?ky=nam&nam={year.year}"
+    client = Client()
+    client.force_login(user)
+    t = time.perf_counter()
+    r = client.get(url)
+    first = time.perf_counter() - t
+    assert r.status_code == 200, r.status_code
+    assert "Thống kê, báo cáo" in r.content.decode()
+    times, cpu = [], []
+    for _ in range(args.requests):
+        t, c = time.perf_counter(), time.process_time()
+        r = client.get(url)
+        times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+        assert r.status_code == 200
+    steps = []
+    for _ in range(3):
+        rep = selectors.report(selectors.scope_for(user), year)
+        steps.append(rep.timings)
+    out = {"first": first, "times": times, "cpu": cpu, "load": os.getloadavg()[0], "bytes": len(r.content), "period": year.label, "who": user.username,
+           "steps": min(steps, key=lambda s: s["total"]), "total": rep.total.get("total"),
+           "violations": rep.total.get("violations"), "units": len(rep.by_unit)}
+    if args.exports:
+        for kind in ("xlsx", "docx"):
+            t = time.perf_counter()
+            r = client.get(f"/thong-ke/bao-cao.{kind}?ky=nam&nam={year.year}")
+            out[kind] = time.perf_counter() - t
+            assert r.status_code == 200
+    return out
+
+
+def _child(mode: str, args, *extra: str) -> dict:
+    cmd = [sys.executable, __file__, "--child", mode, "--data-dir", args.data_dir, "--requests", str(args.requests),
+           *extra]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout + p.stderr)
+        raise SystemExit(f"child {mode} failed")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    k = (len(xs) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def _machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import sqlite3
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{os.cpu_count()} cores ({model or platform.machine()}), Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}, load average {load:.2f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", type=int, default=100_000)
+    ap.add_argument("--data-dir", default="")
+    ap.add_argument("--requests", type=int, default=10)
+    ap.add_argument("--no-provincial", action="store_true")
+    ap.add_argument("--child", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--who", default="leader", help=argparse.SUPPRESS)
+    ap.add_argument("--exports", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        out = {"count": child_count, "report": child_report}[args.child](args)
+        print(json.dumps(out, default=str))
+        return
+
+    args.data_dir = args.data_dir or f"/tmp/kiemsat-bench-{args.cases}"
+    Path(args.data_dir).mkdir(parents=True, exist_ok=True)
+    print(f"machine: {_machine()}")
+    counts = _child("count", args)
+    if counts["cases"] == 0:
+        print(f"making {args.cases:,} demo cases in {args.data_dir} …", flush=True)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kiemsat", "--data-dir", args.data_dir, "demo-data", "--cases",
+                        str(args.cases)], check=True, cwd=ROOT,
+                       env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
+        print(f"  done in {time.perf_counter() - t:.0f} s")
+        counts = _child("count", args)
+    print(f"instance: {args.data_dir}: {counts['cases']:,} cases, {counts['events']:,} events")
+
+    for who in ("leader",) + (() if args.no_provincial else ("provincial",)):
+        d = _child("report", args, "--who", who, *(("--exports",) if who == "leader" else ()))
+        ts = d["times"]
+        st = d["steps"]
+        print(f"\nyear report {d['period']}, {who} ({d['who']}; {d['total']:,} cases to resolve, "
+              f"{d['violations']:,} violations{', %d units' % d['units'] if d['units'] else ''}), server time:")
+        print(f"  first request (new process) {d['first'] * 1000:.0f} ms; then {len(ts)} requests: "
+              f"p50 {_pct(ts, 0.5) * 1000:.0f} ms, p95 {_pct(ts, 0.95) * 1000:.0f} ms, "
+              f"median {statistics.median(ts) * 1000:.0f} ms (page {d['bytes'] / 1e3:.0f} kB)")
+        print(f"  CPU time per request (every thread of the process): median {statistics.median(d['cpu']) * 1000:.0f} ms;"
+              f" load average during the run {d['load']:.2f} on {os.cpu_count()} cores")
+        print("  report steps: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in st.items()))
+        if "xlsx" in d:
+            print(f"  exports: .xlsx {d['xlsx'] * 1000:.0f} ms, .docx {d['docx'] * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
