@@ -21,6 +21,7 @@ import gc
 import json
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 
 import numpy as np
@@ -60,6 +61,17 @@ READ_CHUNK = 2_000_000  # cases per aggregate query: 368 MB of digests (SQLite a
 
 
 def _read(qs) -> tuple[np.ndarray, Columns]:
+    """Every case of qs (see _read_cases); a queryset that can match nothing (e.g. unit_id__in=[])
+    is simply empty."""
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        return _read_cases(qs)
+    except EmptyResultSet:
+        return np.zeros(0, dtype=np.int64), Columns([])
+
+
+def _read_cases(qs) -> tuple[np.ndarray, Columns]:
     """(case ids, their digests as Columns) of every case of qs, in the queryset's order.
 
     SQLite and PostgreSQL, unordered or ordered by pk: the database concatenates the digests
@@ -147,6 +159,22 @@ def scan(qs, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.date, due_soon_
     return out
 
 
+@dataclass
+class Light:
+    """Columns of a scan's findings, for counting and picking without building objects."""
+
+    case_id: np.ndarray
+    rule: np.ndarray  # index into `rules`
+    status: np.ndarray  # 1 violation, 2 overdue, 3 due_soon
+    due: np.ndarray  # date ordinals, 0 = none
+    actual: np.ndarray
+    rules: list
+
+    def responsible(self) -> np.ndarray:
+        table = np.array([r.responsible or "" for r in self.rules] + [""], dtype=object)
+        return table[self.rule]
+
+
 class FindingsScan(Sequence):
     """The findings of a scan (a Sequence of services.Scanned), built when read."""
 
@@ -225,9 +253,13 @@ class FindingsScan(Sequence):
         return got
 
     def _build(self, k: int) -> list:
+        return self.build_entries(self._order[k * CHUNK:(k + 1) * CHUNK])
+
+    def build_entries(self, ent) -> list:
+        """Scanned objects for the given entry numbers (see `light`), in that order."""
         from .services import Scanned
 
-        ent = self._order[k * CHUNK:(k + 1) * CHUNK]
+        ent = np.asarray(ent, dtype=np.int64)
         nh = len(self.hits)
         mine = ent[ent < nh]
         rows = self.hits.rows[mine].tolist()
@@ -245,6 +277,26 @@ class FindingsScan(Sequence):
             else:
                 out.append(fb[e - nh])
         return out
+
+    def light(self) -> Light:
+        """Every finding as a few columns (no objects built): entry number i is a columnar hit for
+        i < len(hits), else a finding of the scalar fallback. Dates are ordinals (0 = none)."""
+        got = self.__dict__.get("_light_")
+        if got is None:
+            h = self.hits
+            fb = [s.finding for s in self._fb]
+            code = {engine.VIOLATION: 1, engine.OVERDUE: 2, engine.DUE_SOON: 3}
+            rule_ix = {r.id: i for i, r in enumerate(h.ruleset.rules)}
+            got = self.__dict__["_light_"] = Light(
+                case_id=np.concatenate((self._ids[h.rows], np.array([s.case_id for s in self._fb], dtype=np.int64))),
+                rule=np.concatenate((h.cols["rule"], np.array([rule_ix.get(f.rule, -1) for f in fb], dtype=np.int64))),
+                status=np.concatenate((h.cols["status"], np.array([code[f.status] for f in fb], dtype=np.int64))),
+                due=np.concatenate((h.cols["due"], np.array([f.due.toordinal() if f.due else 0 for f in fb],
+                                                            dtype=np.int64))),
+                actual=np.concatenate((h.cols["actual"], np.array([f.actual.toordinal() if f.actual else 0 for f in fb],
+                                                                  dtype=np.int64))),
+                rules=h.ruleset.rules)
+        return got
 
     def _load_facts(self, rows: list[int]) -> None:
         """CaseFacts (names of the person, court, unit and staff; events from the digest) of the rows."""

@@ -123,25 +123,60 @@ def findings_register(user, f: FindingFilters, as_of: dt.date | None = None) -> 
     return out
 
 
+DASHBOARD_ROWS = 30
+
+
+def _light(sc):
+    """The columns of a scan (the columnar scan has them; a list of Scanned is converted)."""
+    if hasattr(sc, "light"):
+        return sc.light()
+    import numpy as np
+
+    from .fast import Light
+
+    _, rs = services.active_ruleset()
+    ix = {r.id: i for i, r in enumerate(rs.rules)}
+    code = {engine.VIOLATION: 1, engine.OVERDUE: 2, engine.DUE_SOON: 3}
+    return Light(case_id=np.array([s.case_id for s in sc], dtype=np.int64),
+                 rule=np.array([ix.get(s.finding.rule, -1) for s in sc], dtype=np.int64),
+                 status=np.array([code[s.finding.status] for s in sc], dtype=np.int64),
+                 due=np.array([s.finding.due.toordinal() if s.finding.due else 0 for s in sc], dtype=np.int64),
+                 actual=np.array([s.finding.actual.toordinal() if s.finding.actual else 0 for s in sc], dtype=np.int64),
+                 rules=rs.rules)
+
+
+def _entries(sc, ent) -> list[Row]:
+    built = sc.build_entries(ent) if hasattr(sc, "build_entries") else [sc[int(i)] for i in ent]
+    return [Row(None, s.case_id, s.facts.person, s.facts.so_thu_ly, s.facts.staff, s.finding) for s in built]
+
+
 def dashboard(user, as_of: dt.date | None = None, period: tuple[dt.date, dt.date] | None = None) -> dict:
-    """What is overdue or due soon (mine and the unit's), execution countdowns, violations of the period."""
+    """What is overdue or due soon (mine and the unit's, most urgent first), execution countdowns,
+    violations found this period by responsible body. Counts and picks on the scan's columns and
+    builds rows only for what the page shows."""
+    import numpy as np
+
     as_of = as_of or services.local_today()
     qs = visible_cases(user)
-    rows = _rows(qs, as_of, (engine.VIOLATION, engine.OVERDUE, engine.DUE_SOON))
-    mine_ids = set(qs.filter(assigned_to=user).values_list("pk", flat=True))
-    urgent = [r for r in rows if r.f.status in (engine.OVERDUE, engine.DUE_SOON)]
-    urgent.sort(key=lambda r: (r.f.status != engine.OVERDUE, r.f.due or dt.date.max))
+    sc = services.scan(qs, as_of, (engine.VIOLATION, engine.OVERDUE, engine.DUE_SOON))
+    L = _light(sc)
+    urgent = np.flatnonzero(L.status >= 2)
+    # overdue first, then due soon; each by due date
+    urgent = urgent[np.lexsort((L.due[urgent], L.status[urgent] != 2))]
+    mine_ids = np.fromiter(qs.filter(assigned_to=user).values_list("pk", flat=True), dtype=np.int64)
+    mine = urgent[np.isin(L.case_id[urgent], mine_ids)]
     start, end = period or (dt.date(as_of.year, 1, 1), as_of)
-    violations = [r for r in rows if r.f.status == engine.VIOLATION and r.f.actual and start <= r.f.actual <= end]
-    by_body: dict[str, int] = {}
-    for r in violations:
-        by_body[r.responsible_label] = by_body.get(r.responsible_label, 0) + 1
+    vio = (L.status == 1) & (L.actual >= start.toordinal()) & (L.actual <= end.toordinal())
+    bodies, counts = np.unique(L.responsible()[vio], return_counts=True)
+    by_body = sorted(((RESPONSIBLE_LABELS.get(b, "—"), int(n)) for b, n in zip(bodies, counts)), key=lambda kv: -kv[1])
     return {
         "as_of": as_of,
-        "mine": [r for r in urgent if r.case_id in mine_ids],
-        "unit": urgent,
-        "violations": violations,
-        "by_body": sorted(by_body.items(), key=lambda kv: -kv[1]),
+        "mine": _entries(sc, mine[:DASHBOARD_ROWS]),
+        "mine_count": len(mine),
+        "unit": _entries(sc, urgent[:DASHBOARD_ROWS]),
+        "unit_count": len(urgent),
+        "violation_count": int(vio.sum()),
+        "by_body": by_body,
         "period": (start, end),
         "execution": execution_watch(qs, as_of),
     }
@@ -160,22 +195,54 @@ class ExecutionRow:
     days_left: int | None
 
 
-def execution_watch(qs, as_of: dt.date) -> list[ExecutionRow]:
-    """People whose decision applying a measure took effect but who are not delivered yet."""
+EXECUTION_ROWS = 30
+
+
+def execution_watch(qs, as_of: dt.date, limit: int = EXECUTION_ROWS) -> list[ExecutionRow]:
+    """People whose decision applying a measure took effect but who are not delivered yet, the
+    nearest statute-of-limitations expiry first (at most `limit`).
+
+    Exact without evaluating everyone: a decision takes effect on or after its own date, so the
+    expiry of a case is never before decision date + its limitation period. Cases are taken in
+    order of that lower bound, in growing batches, until the next bound is past the `limit`-th
+    expiry found."""
     from kiemsat.domain.engine import effective_date, limitation_expiry
 
     _, rs = services.active_ruleset()
     _, cal = services.active_calendar()
-    cand = qs.filter(outcome="apply", stage__in=["decided", "execution"])
-    out = []
-    for c in services.facts_for(qs=cand):
-        if any(e.code in ("delivered", "execution_exempted") for e in c.events):
-            continue
-        eff = effective_date(c, rs, cal, as_of)
-        if eff.date is None or eff.date > as_of:
-            continue
-        lim = limitation_expiry(eff.date, c.measure, rs, cal)
-        out.append(ExecutionRow(int(c.key), c.person, c.so_thu_ly, eff.date, eff.estimated, lim.due, lim.alt_due,
-                                (as_of - eff.date).days, (lim.due - as_of).days if lim.due else None))
-    out.sort(key=lambda r: (r.days_left is None, r.days_left if r.days_left is not None else 0))
-    return out
+    cand = (qs.filter(outcome="apply", stage__in=["decided", "execution"], decision_date__isnull=False)
+            .values_list("pk", "decision_date", "measure"))
+    bound_cache: dict = {}
+
+    def bound(decision: dt.date, measure: str) -> dt.date:
+        key = (decision, measure)
+        if key not in bound_cache:
+            lim = limitation_expiry(decision, measure, rs, cal)
+            bound_cache[key] = lim.due or dt.date.max
+        return bound_cache[key]
+
+    # the lower bounds, per measure in decision order (months differ by measure)
+    by_measure: dict[str, list] = {}
+    for pk, dec, measure in cand.order_by("decision_date", "pk"):
+        by_measure.setdefault(measure, []).append((dec, pk))
+    queue = sorted(((bound(dec, m), pk) for m, xs in by_measure.items() for dec, pk in xs))
+    out: list[ExecutionRow] = []
+    i, batch = 0, limit * 2
+    while i < len(queue):
+        chunk = queue[i:i + batch]
+        i += len(chunk)
+        ids = [pk for _b, pk in chunk]
+        for c in services.facts_for(qs=qs.filter(pk__in=ids)):
+            if any(e.code in ("delivered", "execution_exempted") for e in c.events):
+                continue
+            eff = effective_date(c, rs, cal, as_of)
+            if eff.date is None or eff.date > as_of:
+                continue
+            lim = limitation_expiry(eff.date, c.measure, rs, cal)
+            out.append(ExecutionRow(int(c.key), c.person, c.so_thu_ly, eff.date, eff.estimated, lim.due, lim.alt_due,
+                                    (as_of - eff.date).days, (lim.due - as_of).days if lim.due else None))
+        out.sort(key=lambda r: (r.expiry or dt.date.max, r.case_id))
+        if len(out) >= limit and i < len(queue) and (out[limit - 1].expiry or dt.date.max) < queue[i][0]:
+            break
+        batch *= 2
+    return out[:limit]

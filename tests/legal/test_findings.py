@@ -172,3 +172,43 @@ def test_a_change_of_events_changes_the_findings(late_notice_case):
     case_services.update_event(actor=None, event=ev, date=D(2024, 2, 16))
     f = {x.f.rule: x.f for x in selectors.case_panel(late_notice_case, D(2024, 12, 31))}
     assert f["court.notify_acceptance"].status == "ok"
+
+
+def test_a_user_with_no_unit_gets_empty_pages_not_errors(client, make_user, make_case):
+    from kiemsat.org.models import Role
+
+    make_case("Người Có Vụ Việc", events=[{"code": "accepted", "date": D(2024, 2, 7), "number": "1/2024"}])
+    u = make_user("khongdonvi", Role.PROSECUTOR, unit_=None)
+    u.unit = None
+    u.save()
+    client.force_login(u)
+    for url in ("/", "/vi-pham/", "/so-thu-ly/", "/thong-ke/"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+    assert len(services.scan(Case.objects.filter(unit_id__in=[]))) == 0
+
+
+def test_execution_watch_picks_exactly_the_nearest_expiries(db):
+    """The dashboard's shortcut (evaluate only the earliest decisions) gives the same first rows
+    as evaluating every candidate."""
+    from kiemsat.cases.demo import make_demo_data
+    from kiemsat.domain.engine import effective_date, limitation_expiry
+
+    make_demo_data(600, seed=11, today=D(2026, 11, 26))
+    as_of = D(2026, 11, 26)
+    qs = Case.objects.all()
+    _, rs = services.active_ruleset()
+    _, cal = services.active_calendar()
+    everyone = []
+    for c in services.facts_for(qs=qs.filter(outcome="apply", stage__in=["decided", "execution"])):
+        if any(e.code in ("delivered", "execution_exempted") for e in c.events):
+            continue
+        eff = effective_date(c, rs, cal, as_of)
+        if eff.date is None or eff.date > as_of:
+            continue
+        everyone.append((limitation_expiry(eff.date, c.measure, rs, cal).due, int(c.key)))
+    everyone.sort()
+    assert len(everyone) > 12
+    for limit in (1, 5, 12):
+        got = selectors.execution_watch(qs, as_of, limit=limit)
+        assert [(r.expiry, r.case_id) for r in got] == everyone[:limit]
