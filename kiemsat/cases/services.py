@@ -115,12 +115,22 @@ def refresh_summary(case: Case) -> Case:
     events = list(case.events.all())
     summarize(case, events)
     _check_duplicate(case)
-    Case.objects.filter(pk=case.pk).update(**{f: getattr(case, f) for f in SUMMARY_FIELDS})
+    case.updated_at = timezone.now()  # the register's stamp moves with every change (see register_stamp)
+    Case.objects.filter(pk=case.pk).update(updated_at=case.updated_at, **{f: getattr(case, f) for f in SUMMARY_FIELDS})
     measure, cplx, tracked = Case.objects.filter(pk=case.pk).values_list("measure", "complex", "tracked_events").get()
     packed = digest(measure, cplx, tracked, events)
     if not CaseDigest.objects.filter(pk=case.pk).update(packed=packed):
         CaseDigest.objects.create(case_id=case.pk, packed=packed)
     return case
+
+
+def register_stamp() -> tuple:
+    """Changes whenever a case or one of its events changes (every change ends in refresh_summary,
+    which moves updated_at; bulk inserts set it too): a cheap key for caches of derived reads."""
+    from django.db.models import Count, Max
+
+    agg = Case.objects.aggregate(n=Count("id"), m=Max("updated_at"), top=Max("id"))
+    return agg["n"], agg["m"], agg["top"]
 
 
 def rebuild_digests(qs=None, chunk: int = 2000) -> int:

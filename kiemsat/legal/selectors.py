@@ -150,6 +150,29 @@ def _entries(sc, ent) -> list[Row]:
     return [Row(None, s.case_id, s.facts.person, s.facts.so_thu_ly, s.facts.staff, s.finding) for s in built]
 
 
+_UNIT_CACHE: dict = {}
+
+
+def _unit_view(user, qs, as_of: dt.date):
+    """(scan, its columns, execution watch) of the user's units as of a date, kept per process until
+    the register, the ruleset or the calendar changes (register_stamp and the active versions)."""
+    from kiemsat.cases.services import register_stamp
+    from kiemsat.org.permissions import visible_unit_ids
+
+    ids = visible_unit_ids(user)
+    key = (tuple(ids) if ids is not None else None, as_of, services.active_ruleset()[0],
+           services.active_calendar()[0], register_stamp(), qs.db)
+    hit = _UNIT_CACHE.get(key[0])
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    sc = services.scan(qs, as_of, (engine.VIOLATION, engine.OVERDUE, engine.DUE_SOON))
+    value = (sc, _light(sc), execution_watch(qs, as_of))
+    if len(_UNIT_CACHE) > 16:
+        _UNIT_CACHE.clear()
+    _UNIT_CACHE[key[0]] = (key, value)
+    return value
+
+
 def dashboard(user, as_of: dt.date | None = None, period: tuple[dt.date, dt.date] | None = None) -> dict:
     """What is overdue or due soon (mine and the unit's, most urgent first), execution countdowns,
     violations found this period by responsible body. Counts and picks on the scan's columns and
@@ -158,8 +181,7 @@ def dashboard(user, as_of: dt.date | None = None, period: tuple[dt.date, dt.date
 
     as_of = as_of or services.local_today()
     qs = visible_cases(user)
-    sc = services.scan(qs, as_of, (engine.VIOLATION, engine.OVERDUE, engine.DUE_SOON))
-    L = _light(sc)
+    sc, L, execution = _unit_view(user, qs, as_of)
     urgent = np.flatnonzero(L.status >= 2)
     # overdue first, then due soon; each by due date
     urgent = urgent[np.lexsort((L.due[urgent], L.status[urgent] != 2))]
@@ -178,7 +200,7 @@ def dashboard(user, as_of: dt.date | None = None, period: tuple[dt.date, dt.date
         "violation_count": int(vio.sum()),
         "by_body": by_body,
         "period": (start, end),
-        "execution": execution_watch(qs, as_of),
+        "execution": execution,
     }
 
 

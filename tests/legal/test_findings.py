@@ -212,3 +212,16 @@ def test_execution_watch_picks_exactly_the_nearest_expiries(db):
     for limit in (1, 5, 12):
         got = selectors.execution_watch(qs, as_of, limit=limit)
         assert [(r.expiry, r.case_id) for r in got] == everyone[:limit]
+
+
+def test_the_dashboard_follows_every_change_at_once(users, make_case):
+    """The dashboard keeps its scan between requests, but a new event, a new ruleset version or
+    another day gives a fresh one."""
+    today = services.local_today()
+    case = make_case("Hà Văn Chín", assigned=users["prosecutor"],
+                     events=[{"code": "accepted", "date": today - dt.timedelta(days=40), "number": "5/TL"}])
+    rules = lambda: {r.f.rule for r in selectors.dashboard(users["prosecutor"], today)["mine"]}  # noqa: E731
+    assert "court.notify_acceptance" in rules()
+    case_services.record_event(actor=None, case=case, code="acceptance_notice", date=today - dt.timedelta(days=39))
+    assert "court.notify_acceptance" not in rules()
+    assert selectors.dashboard(users["prosecutor"], today + dt.timedelta(days=1))["as_of"] == today + dt.timedelta(days=1)
