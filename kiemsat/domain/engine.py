@@ -566,6 +566,18 @@ def _h_generic(ctx: _Ctx, rule: RuleDef) -> Finding:
     return _judge(ctx, rule, (("period", pv),), start, n, due, raw, act, _missing_mode(ctx, rule))
 
 
+def _h_accept(ctx: _Ctx, rule: RuleDef) -> Finding:
+    """court.accept: a dossier the Court returned as incomplete, and has not received again since,
+    is not waiting to be accepted (its return is judged by court.return_incomplete)."""
+    returned = [d for d in (_w(e) for e in ctx.ev.get("court_returned") or ()) if d]
+    if returned and not ctx.ev.get("accepted"):
+        last_return = max(returned)
+        received = [d for d in (_w(e) for e in ctx.ev.get("court_received") or ()) if d]
+        if not received or max(received) <= last_return:
+            return _ne(ctx, rule, f"không áp dụng: Tòa án đã trả lại hồ sơ ngày {fmt(last_return)}")
+    return _h_generic(ctx, rule)
+
+
 def _h_notify(ctx: _Ctx, rule: RuleDef) -> Finding:
     start = ctx.first_date("accepted")
     pv, why = _param(ctx, rule, "period", start or ctx.regime_date)
@@ -959,7 +971,7 @@ def _h_reply(ctx: _Ctx, rule: RuleDef) -> Finding:
 
 
 HANDLERS = {
-    "court.accept": _h_generic,
+    "court.accept": _h_accept,
     "court.return_incomplete": _h_generic,
     "court.notify_acceptance": _h_notify,
     "court.decide": _h_decide,

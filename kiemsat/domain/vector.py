@@ -180,7 +180,8 @@ def unpack(blob: bytes | memoryview) -> dict | None:
 
 # ====================================================================== columns
 # Cases holding one of these go through the engine (rules not repeated here).
-FALLBACK_CODES = ("session_postponed", "complaint", "proposer_recommendation", "protest", "ldtb_returned")
+FALLBACK_CODES = ("session_postponed", "complaint", "proposer_recommendation", "protest", "ldtb_returned",
+                  "court_returned")
 
 
 class Columns:
@@ -1052,7 +1053,8 @@ class _Eval:
     # ---------------------------------------------------------------- the plan
     def run(self) -> None:
         handlers = {
-            E._h_generic: self.h_generic, E._h_notify: self.h_notify, E._h_decide: self.h_decide,
+            E._h_generic: self.h_generic, E._h_accept: self.h_generic,  # returned dossiers go to the engine
+            E._h_notify: self.h_notify, E._h_decide: self.h_decide,
             E._h_hold_session: self.h_hold_session, E._h_without_procurator: self.h_without_procurator,
             E._h_send_decision: self.h_send_decision, E._h_send_for_execution: self.h_send_for_execution,
             E._h_term: self.h_term, E._h_review_transfer: self.h_review_transfer, E._h_deliver: self.h_deliver,

@@ -425,3 +425,28 @@ def test_scan_equals_filtered_evaluate():
         if f.status in (VIOLATION, OVERDUE, DUE_SOON)
     ]
     assert got == want and got
+
+
+def test_a_returned_dossier_is_not_awaiting_acceptance():
+    """court.accept: the Court returned the dossier (and has not received it again): no overdue."""
+    import datetime as _dt
+
+    from kiemsat.domain.calendar import WorkCalendar as _WC
+    from kiemsat.domain.engine import evaluate as _evaluate
+    from kiemsat.domain.facts import CaseFacts as _CF
+    from kiemsat.domain.facts import EventFact as _EF
+    from kiemsat.domain.rules import Ruleset as _RS
+
+    rs, cal = _RS.default(), _WC.default()
+    D_ = _dt.date
+
+    def accept(events):
+        case = _CF(key="r", so_thu_ly="", person="Lê Văn Trả", measure="CSCNBB", events=events)
+        return {f.rule: f for f in _evaluate(case, rs, cal, D_(2025, 6, 30))}["court.accept"]
+
+    received = _EF("court_received", D_(2025, 3, 3))
+    assert accept([received]).status == "overdue"
+    f = accept([received, _EF("court_returned", D_(2025, 3, 4))])
+    assert f.status == "not_evaluable" and "trả lại hồ sơ ngày 04/03/2025" in f.reason
+    again = accept([received, _EF("court_returned", D_(2025, 3, 4)), _EF("court_received", D_(2025, 3, 20))])
+    assert again.status == "overdue" and again.due == D_(2025, 3, 21)
