@@ -183,3 +183,4 @@ LOGGING = {
 # Product settings (a unit's leader may later change these in the app)
 KIEMSAT_DUE_SOON_WD = 2
 KIEMSAT_PAGE_SIZE = 50
+KIEMSAT_REPORT_YEAR_START = os.environ.get("KIEMSAT_REPORT_YEAR_START", "01/12")  # the Procuracy reporting year (dd/mm)
