@@ -24,12 +24,13 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import machine, pct  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,34 +135,6 @@ def _child(mode: str, args, *extra: str) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def _pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    if len(xs) == 1:
-        return xs[0]
-    k = (len(xs) - 1) * q
-    lo = int(k)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
-
-
-def _machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import sqlite3
-
-    import numpy
-
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{os.cpu_count()} cores ({model or platform.machine()}), Python {platform.python_version()}, "
-            f"numpy {numpy.__version__}, SQLite {sqlite3.sqlite_version}, load average {load:.2f}")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=100_000)
@@ -184,7 +157,7 @@ def main() -> None:
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     if os.environ.get("DATABASE_URL"):
         print("note: DATABASE_URL is ignored, the benchmark runs on SQLite")
-    print(f"machine: {_machine()}")
+    print(f"machine: {machine()}")
     counts = _child("count", args)
     if counts["cases"] == 0:
         print(f"making {args.cases:,} demo cases in {args.data_dir} …", flush=True)
@@ -221,7 +194,7 @@ def main() -> None:
         d = _child("dashboard", args)
         ts = d["times"]
         print(f"\ndashboard (GET /, leader, server time), first request {d['first'] * 1000:.0f} ms, "
-              f"then {len(ts)} requests: p50 {_pct(ts, 0.5) * 1000:.0f} ms, p95 {_pct(ts, 0.95) * 1000:.0f} ms "
+              f"then {len(ts)} requests: p50 {pct(ts, 0.5) * 1000:.0f} ms, p95 {pct(ts, 0.95) * 1000:.0f} ms "
               f"(page {d['bytes'] / 1e6:.1f} MB)")
 
 

@@ -23,12 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import machine, pct  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,30 +115,6 @@ def _child(mode: str, args, *extra: str) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def _pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    k = (len(xs) - 1) * q
-    lo = int(k)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
-
-
-def _machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import sqlite3
-
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{os.cpu_count()} cores ({model or platform.machine()}), Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}, load average {load:.2f}")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=100_000)
@@ -155,7 +132,7 @@ def main() -> None:
 
     args.data_dir = args.data_dir or f"/tmp/kiemsat-bench-{args.cases}"
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
-    print(f"machine: {_machine()}")
+    print(f"machine: {machine()}")
     counts = _child("count", args)
     if counts["cases"] == 0:
         print(f"making {args.cases:,} demo cases in {args.data_dir} …", flush=True)
@@ -174,7 +151,7 @@ def main() -> None:
         print(f"\nyear report {d['period']}, {who} ({d['who']}; {d['total']:,} cases to resolve, "
               f"{d['violations']:,} violations{', %d units' % d['units'] if d['units'] else ''}), server time:")
         print(f"  first request (new process) {d['first'] * 1000:.0f} ms; then {len(ts)} requests: "
-              f"p50 {_pct(ts, 0.5) * 1000:.0f} ms, p95 {_pct(ts, 0.95) * 1000:.0f} ms, "
+              f"p50 {pct(ts, 0.5) * 1000:.0f} ms, p95 {pct(ts, 0.95) * 1000:.0f} ms, "
               f"median {statistics.median(ts) * 1000:.0f} ms (page {d['bytes'] / 1e3:.0f} kB)")
         print(f"  CPU time per request (every thread of the process): median {statistics.median(d['cpu']) * 1000:.0f} ms;"
               f" load average during the run {d['load']:.2f} on {os.cpu_count()} cores")

@@ -1,0 +1,36 @@
+"""What the benchmark scripts share: percentiles and a line saying what machine measured."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+
+def pct(xs: list[float], q: float) -> float:
+    """The q-quantile of xs (linear interpolation)."""
+    xs = sorted(xs)
+    if len(xs) == 1:
+        return xs[0]
+    k = (len(xs) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import sqlite3
+
+    import numpy
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{os.cpu_count()} cores ({model or platform.machine()}), Python {platform.python_version()}, "
+            f"numpy {numpy.__version__}, SQLite {sqlite3.sqlite_version}, load average {load:.2f}")
