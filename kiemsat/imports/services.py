@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from kiemsat.audit.context import Actor, reset_actor, set_actor
 from kiemsat.audit.services import record
 from kiemsat.cases import services as case_services
 from kiemsat.cases.export import flat_case
-from kiemsat.cases.models import Case, Event
+from kiemsat.cases.models import Case
 from kiemsat.domain import dates as vdates
 from kiemsat.domain.events import FLAT_EVENT_FIELDS, outcome_from_label
 from kiemsat.domain.facts import facts_from_flat
@@ -441,10 +442,7 @@ def _case_payload(values: dict, note: str, refs: _Refs, court: Court) -> tuple[d
 
 def _year_and_number(data: dict, events: list[dict]) -> tuple[int | None, str]:
     """The (year, số thụ lý) the case would get (the register's own rule, on unsaved objects)."""
-    probe = Case(person_name=data.get("person_name") or "")
-    evs = [Event(code=e["code"], **{k: v for k, v in e.items() if k != "code"}) for e in events]
-    case_services.summarize(probe, evs)
-    return probe.year, probe.so_thu_ly
+    return case_services.year_and_number([case_services.NewEvent(**e) for e in events])
 
 
 # --- matching rows already in the register --------------------------------------------------------------
@@ -654,6 +652,7 @@ def import_workbook(
     progress: Callable[[int, int], None] | None = None,
     batch: ImportBatch | None = None,
     file_name: str | None = None,
+    bulk: bool = True,
 ) -> ImportReport:
     """Import a workbook in one transaction (a dry run rolls it back) and return the report.
 
@@ -661,6 +660,8 @@ def import_workbook(
     unit / court: objects or names (found or created); by default as ``resolve_unit`` /
     ``resolve_court`` say. profile: a MappingProfile, its name, or a mapping dict.
     batch: an uploaded ImportBatch to fill (the web flow); otherwise one is created.
+    bulk: write the book's new rows in bulk (cases.services.bulk_create_cases, one audit entry
+    for them all); False writes each through create_case (the same data, one audit entry each).
     Raises WorkbookError (Vietnamese message) if the file cannot be read as a workbook.
     """
     if actor is not None and not can_import(actor):
@@ -678,7 +679,7 @@ def import_workbook(
     try:
         with transaction.atomic():
             _import(reading, report, actor=actor, unit=unit, court=court, profile_obj=profile_obj, batch=batch,
-                    path=path, progress=progress, t0=t0)
+                    path=path, progress=progress, t0=t0, bulk=bulk)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -690,7 +691,7 @@ def import_workbook(
 
 
 def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, court, profile_obj, batch, path, progress,
-            t0) -> None:
+            t0, bulk: bool = True) -> None:
     unit = resolve_unit(unit, reading)
     court = resolve_court(court, unit)
     report.unit, report.court = unit.name, court.name
@@ -725,6 +726,7 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
     total = len(items)
     step = max(1, total // 100)
     pending: list[ImportRow] = []
+    writer = _Bulk(actor) if bulk else None
 
     for i, (sheet, rownum, rr, why) in enumerate(items, 1):
         if rr is None:
@@ -732,7 +734,7 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
             report.rows.append(rep)
             pending.append(ImportRow(batch=batch, sheet=sheet, row_number=rownum, status=rep.status, reason=rep.reason))
         else:
-            rep = _import_row(rr, refs=refs, index=index, unit=unit, court=court, tracked=tracked)
+            rep = _import_row(rr, refs=refs, index=index, unit=unit, court=court, tracked=tracked, bulk=writer)
             report.rows.append(rep)
             pending.append(ImportRow(
                 batch=batch, sheet=sheet, row_number=rownum, status=rep.status, case_id=rep.case_id,
@@ -742,10 +744,18 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
                 changes={k: v for k, v in (("updated", rep.updated), ("conflicts", _jsonable(rep.conflicts))) if v},
             ))
         if len(pending) >= ROW_CHUNK:
+            if writer is not None:
+                writer.flush()
             ImportRow.objects.bulk_create(pending)
             pending = []
         if progress and (i % step == 0 or i == total):
             progress(i, total)
+    if writer is not None:
+        writer.flush()
+        case_services.record_bulk_create(
+            writer.created, writer.n_events, obj=batch, user=actor,
+            summary=f"Nhập sổ Excel {batch.file_name}: tạo {len(writer.created)} vụ việc mới",
+        )
     if pending:
         ImportRow.objects.bulk_create(pending)
     if progress and not total:
@@ -774,7 +784,39 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
            user=actor)
 
 
-def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court: Court, tracked: list[str]) -> RowReport:
+class _Bulk:
+    """New rows of the book, checked and numbered as they come, written in chunks by
+    cases.services.bulk_create_cases (the same data create_case would write, row by row)."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.pending: list[case_services.PreparedCase] = []
+        self.next_pk: int | None = None
+        self.created: list[Case] = []
+        self.n_events = 0
+
+    def add(self, prepared: case_services.PreparedCase) -> None:
+        if self.next_pk is None:
+            self.next_pk = case_services.next_id(Case)
+        prepared.case.pk = self.next_pk
+        self.next_pk += 1
+        self.pending.append(prepared)
+
+    def flush(self) -> None:
+        """Write what is pending (before anything else writes cases or events, and before the
+        import rows that name them)."""
+        if not self.pending:
+            return
+        self.n_events += sum(len(p.events) for p in self.pending)
+        try:
+            self.created += case_services.bulk_create_cases(self.pending, actor=self.actor, audit=False)
+        except ValidationError as exc:  # the index let a duplicate through (a write since it was read)
+            raise WorkbookError("Không nhập được sổ: " + "; ".join(exc.messages)) from exc
+        self.pending = []
+
+
+def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court: Court, tracked: list[str],
+                bulk: _Bulk | None = None) -> RowReport:
     values = rr.values
     book = rr.flat()
     rep = RowReport(rr.sheet, rr.row, ImportRow.Status.IMPORTED, name=values.get("name") or "",
@@ -783,7 +825,9 @@ def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court
     # an agency or a staff account that a later row names too
     data, events, warns, _lost = _case_payload(values, rr.note, refs, court)
     try:
-        with transaction.atomic():
+        # bulk: nothing is written for a new row here, only for a row already in the register
+        # (in a savepoint of its own below), so no savepoint per row
+        with transaction.atomic() if bulk is None else nullcontext():
             year, stl = _year_and_number(data, events)
             # already in the register?
             existing_pk = index.by_source.get((rr.sheet, rr.row))
@@ -811,20 +855,26 @@ def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court
                     rep.case_id = existing_pk
                     rep.reason = f"Dòng {rr.row}: trùng với dòng {index.created_by_row[existing_pk]} của sổ"
                     return rep
+                if bulk is not None:
+                    bulk.flush()  # the update below writes events: the ids keep the book's order
                 last = (ImportRow.objects.filter(case_id=existing_pk, batch__status=ImportBatch.Status.DONE)
                         .only("values", "note").order_by("-id").first())
                 if last is None or last.values != book or last.note != rr.note:
                     # the book changed since the last import of this case (or it never came from one)
-                    case, app = _load(existing_pk)
-                    _update_from_book(case, app, book, rr.note, last, refs, rep)
+                    with transaction.atomic() if bulk is not None else nullcontext():
+                        case, app = _load(existing_pk)
+                        _update_from_book(case, app, book, rr.note, last, refs, rep)
                 rep.case_id = existing_pk
                 rep.status = ImportRow.Status.UPDATED if rep.updated else ImportRow.Status.EXISTING
                 rep.reason = f"Đã có trong sổ ({matched_how})"
                 return rep
             case, problems = case_services.create_case(
                 actor=None, unit=unit, data=data, events=events, source=Case.Source.IMPORT,
-                tracked_events=tracked, strict=False,
+                tracked_events=tracked, strict=False, **({"commit": False} if bulk is not None else {}),
             )
+            if bulk is not None:  # checked, numbered, written with the next chunk
+                bulk.add(case)
+                case = case.case
     except ValidationError as exc:
         rep.status = ImportRow.Status.SKIPPED
         rep.reason = f"Dòng {rr.row}: " + "; ".join(exc.messages)
