@@ -50,7 +50,12 @@ def snapshot(report) -> dict:
     return {
         "report": rep,
         "flat": flat_cases(),
-        "cases": _values(Case, _STAMPS),
+        # reference rows (unit, court, agency, staff) made by the rolled-back first import get other ids
+        # on PostgreSQL (sequences do not roll back): compare them by name
+        "cases": _values(Case, _STAMPS | {"unit", "court", "proposer", "assigned_to"}),
+        "case_refs": [(c.unit.name, c.court.name if c.court else None, c.proposer.name if c.proposer else None,
+                       c.assigned_to.full_name if c.assigned_to else None)
+                      for c in Case.objects.order_by("pk").select_related("unit", "court", "proposer", "assigned_to")],
         "events": _values(Event, _STAMPS),
         "digests": [(d.case_id, bytes(d.packed)) for d in CaseDigest.objects.order_by("pk")],
         "history_counts": {"+": (hist_case.objects.filter(history_type="+").count(),
@@ -63,10 +68,24 @@ def snapshot(report) -> dict:
             "id", "case_id", "code", "date", "received", "end", "number", "outcome", "term_months",
             "prosecutor_present", "note", "history_type")),
         "case_history": sorted(tuple(r) for r in hist_case.objects.values_list(
-            "id", "person_name", "birth_year", "residence", "measure", "proposer_id", "assigned_to_id", "court_id",
-            "unit_id", "complex", "notes", "vks_proposal", "source", "tracked_events", "history_type")),
+            "id", "person_name", "birth_year", "residence", "measure", "complex", "notes", "vks_proposal", "source",
+            "tracked_events", "history_type")),
         "import_rows": _values(ImportRow, ("id", "batch")),
     }
+
+
+def _restart_sequences() -> None:
+    """PostgreSQL sequences do not roll back: set each to the table's max id, so that both imports
+    hand out the same ids (SQLite's do roll back)."""
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+            cur.execute(sql)
 
 
 def run(path, *, bulk: bool, before=None, **kw) -> tuple[dict, int]:
@@ -74,6 +93,7 @@ def run(path, *, bulk: bool, before=None, **kw) -> tuple[dict, int]:
     out = {}
     try:
         with transaction.atomic():
+            _restart_sequences()
             if before is not None:
                 before()
             n0 = AuditEntry.objects.count()
