@@ -34,3 +34,19 @@ def machine() -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{os.cpu_count()} cores ({model or platform.machine()}), Python {platform.python_version()}, "
             f"numpy {numpy.__version__}, SQLite {sqlite3.sqlite_version}, load average {load:.2f}")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def setup_django(data_dir: str) -> None:
+    """Point Django at an isolated SQLite instance and set it up (benchmarks run on SQLite)."""
+    import sys
+
+    os.environ["KIEMSAT_DATA_DIR"] = data_dir
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemsat.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()

@@ -30,24 +30,14 @@ import sys
 import time
 from pathlib import Path
 
-from _common import machine, pct  # noqa: E402  (bench/ is on sys.path when run as a script)
+from _common import machine, pct, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------------------- child processes
-def _setup(data_dir: str) -> None:
-    os.environ["KIEMSAT_DATA_DIR"] = data_dir
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemsat.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
 def child_count(args) -> dict:
-    _setup(args.data_dir)
+    setup_django(args.data_dir)
     from kiemsat.__main__ import ensure_migrated
     from kiemsat.cases.models import Case, CaseDigest, Event
 
@@ -56,7 +46,7 @@ def child_count(args) -> dict:
 
 
 def child_scan(args) -> dict:
-    _setup(args.data_dir)
+    setup_django(args.data_dir)
     from kiemsat.cases.models import Case
     from kiemsat.legal import services
 
@@ -77,7 +67,7 @@ def child_scan(args) -> dict:
 
 def child_check(args) -> dict:
     """The engine on every case (the scalar path) and the comparison with the scan."""
-    _setup(args.data_dir)
+    setup_django(args.data_dir)
     from kiemsat.cases.models import Case
     from kiemsat.domain import engine
     from kiemsat.legal import services
@@ -100,7 +90,7 @@ def child_check(args) -> dict:
 
 
 def child_dashboard(args) -> dict:
-    _setup(args.data_dir)
+    setup_django(args.data_dir)
     from django.test import Client
 
     from kiemsat.org.models import User

@@ -29,23 +29,13 @@ import sys
 import time
 from pathlib import Path
 
-from _common import machine, pct  # noqa: E402  (bench/ is on sys.path when run as a script)
+from _common import machine, pct, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _setup(data_dir: str) -> None:
-    os.environ["KIEMSAT_DATA_DIR"] = data_dir
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemsat.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
 def child_count(args) -> dict:
-    _setup(args.data_dir)
+    setup_django(args.data_dir)
     from kiemsat.__main__ import ensure_migrated
     from kiemsat.cases.models import Case, Event
 
@@ -64,7 +54,7 @@ def _provincial_user():
 
 
 def child_report(args) -> dict:
-    _setup(args.data_dir)
+    setup_django(args.data_dir)
     from django.test import Client
 
     from kiemsat.legal.services import local_today
