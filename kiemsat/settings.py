@@ -67,6 +67,12 @@ INSTALLED_APPS = [
     "kiemsat.imports",
     "kiemsat.letters",
     "kiemsat.stats",
+    "kiemsat.execution",
+    "kiemsat.workload",
+    "kiemsat.documents",
+    "kiemsat.search",
+    "kiemsat.backup",
+    "kiemsat.sync",
     "kiemsat.web",
 ]
 

@@ -21,6 +21,12 @@ urlpatterns = [
     path("nhap-excel/", include("kiemsat.imports.urls")),
     path("van-ban/", include("kiemsat.letters.urls")),
     path("thong-ke/", include("kiemsat.stats.urls")),
+    path("thi-hanh/", include("kiemsat.execution.urls")),
+    path("phan-cong/", include("kiemsat.workload.urls")),
+    path("ho-so-so/", include("kiemsat.documents.urls")),
+    path("tim-kiem/", include("kiemsat.search.urls")),
+    path("sao-luu/", include("kiemsat.backup.urls")),
+    path("dong-bo/", include("kiemsat.sync.urls")),
     path("", include("kiemsat.legal.urls")),
 ]
 
