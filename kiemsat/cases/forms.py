@@ -8,7 +8,7 @@ from kiemsat.domain.events import EVENT_TYPE_BY_CODE, EVENT_TYPES, PHASE_LABELS
 from kiemsat.org.models import CASE_STAFF_ROLES, Agency, Court, Role, User
 from kiemsat.web.fields import BootstrapMixin, VNDateField
 
-from .models import MEASURE_CHOICES, OUTCOME_CHOICES, Sex
+from .models import APPEAL_RESULT_CHOICES, MEASURE_CHOICES, OUTCOME_CHOICES, Sex
 
 
 class CaseForm(BootstrapMixin, forms.Form):
@@ -67,6 +67,8 @@ class EventForm(BootstrapMixin, forms.Form):
         choices=[("", "—"), ("1", "Có mặt"), ("0", "Vắng mặt")],
         coerce=lambda v: {"1": True, "0": False}.get(v),
     )
+    appeal_result = forms.ChoiceField(label="Kết quả giải quyết khiếu nại, kiến nghị, kháng nghị",
+                                      choices=[("", "— Chưa ghi —")] + APPEAL_RESULT_CHOICES, required=False)
     note = forms.CharField(label="Ghi chú", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
 
     def __init__(self, *args, codes=None, fixed_code=None, **kwargs):
@@ -94,5 +96,9 @@ class EventForm(BootstrapMixin, forms.Form):
 
     def service_fields(self) -> dict:
         d = self.cleaned_data
-        return {k: d.get(k) for k in ("date", "received", "end", "number", "outcome", "term_months",
-                                      "prosecutor_present", "note")}
+        out = {k: d.get(k) for k in ("date", "received", "end", "number", "outcome", "term_months",
+                                     "prosecutor_present", "note")}
+        # only when the page showed the field: a form without it must not erase a recorded result
+        if self.is_bound and "appeal_result" in self.data:
+            out["appeal_result"] = d.get("appeal_result") or None
+        return out

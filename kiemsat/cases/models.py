@@ -11,12 +11,13 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from kiemsat.domain.events import EVENT_TYPES, MEASURE_LABELS, OUTCOME_LABELS
+from kiemsat.domain.events import APPEAL_RESULT_LABELS, EVENT_TYPES, MEASURE_LABELS, OUTCOME_LABELS
 from kiemsat.domain.stage import STAGE_LABELS, Stage
 from kiemsat.org.models import Agency, Court, Unit
 
 MEASURE_CHOICES = [(k.value, v) for k, v in MEASURE_LABELS.items()]
 OUTCOME_CHOICES = [(k.value, v) for k, v in OUTCOME_LABELS.items()]
+APPEAL_RESULT_CHOICES = [(k.value, v) for k, v in APPEAL_RESULT_LABELS.items()]
 EVENT_CHOICES = [(t.code, t.label) for t in EVENT_TYPES]
 STAGE_CHOICES = [(k.value, v) for k, v in STAGE_LABELS.items()]
 
@@ -99,6 +100,9 @@ class Event(models.Model):
     outcome = models.CharField("Kết quả", max_length=20, choices=OUTCOME_CHOICES, blank=True)
     term_months = models.PositiveSmallIntegerField("Thời hạn (tháng)", null=True, blank=True)
     prosecutor_present = models.BooleanField("Kiểm sát viên có mặt", null=True, blank=True)
+    # appeal_decision: how the provincial court ruled on the khiếu nại / kiến nghị / kháng nghị (null: not recorded)
+    appeal_result = models.CharField("Kết quả giải quyết khiếu nại, kiến nghị, kháng nghị", max_length=20,
+                                     choices=APPEAL_RESULT_CHOICES, null=True, blank=True)
     note = models.TextField("Ghi chú", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

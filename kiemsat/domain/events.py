@@ -52,6 +52,27 @@ OUTCOME_LABELS = {
 }
 
 
+class AppealResult(StrEnum):
+    """How the provincial court (Tòa án nhân dân cấp tỉnh) ruled on the khiếu nại, kiến nghị, kháng nghị
+    against a decision (PL 03/2022 Điều 36: "Không chấp nhận khiếu nại, kiến nghị, kháng nghị; giữ
+    nguyên quyết định…", or accepting them — changing or annulling the decision — wholly or in part).
+    Recorded on the `appeal_decision` event. A separate vocabulary from Outcome: the packed case digest
+    (domain/vector.py) encodes Outcome's order, and the deadline engine does not read this one."""
+
+    ACCEPTED = "accepted"  # chấp nhận: sửa hoặc hủy quyết định bị khiếu nại, kiến nghị, kháng nghị
+    PARTLY = "partly"  # chấp nhận một phần
+    REJECTED = "rejected"  # không chấp nhận, giữ nguyên quyết định
+
+
+APPEAL_RESULT_LABELS = {
+    AppealResult.ACCEPTED: "Chấp nhận (sửa hoặc hủy quyết định)",
+    AppealResult.PARTLY: "Chấp nhận một phần",
+    AppealResult.REJECTED: "Không chấp nhận, giữ nguyên quyết định",
+}
+# the results that count as a protest accepted (wholly or in part) in the statistics
+APPEAL_ACCEPTING = (AppealResult.ACCEPTED, AppealResult.PARTLY)
+
+
 class Measure(StrEnum):
     """The measure the Court is asked to apply."""
 
@@ -87,6 +108,7 @@ class EventType:
     has_outcome: bool = False  # decision outcome + term in months
     has_presence: bool = False  # session: prosecutor present or absent
     scheduled: bool = False  # may be dated in the future (a session fixed for next week)
+    has_appeal_result: bool = False  # the provincial court's ruling on the challenges (AppealResult)
 
 
 def _types() -> tuple[EventType, ...]:
@@ -124,7 +146,8 @@ def _types() -> tuple[EventType, ...]:
         ("proposer_recommendation", "Kiến nghị của cơ quan đề nghị", H, {"has_number": True}),
         ("protest", "Kháng nghị của Viện kiểm sát", H, {"has_number": True}),
         ("challenge_forwarded", "Chuyển hồ sơ lên Tòa án cấp trên", H, {"has_number": True}),
-        ("appeal_decision", "Quyết định giải quyết của Tòa án cấp trên", H, {"has_number": True}),
+        ("appeal_decision", "Quyết định giải quyết của Tòa án cấp trên", H,
+         {"has_number": True, "has_appeal_result": True}),
         # Effect
         ("effective", "Quyết định có hiệu lực pháp luật", E, {}),
         # Execution
@@ -183,6 +206,17 @@ FLAT_EVENT_FIELDS: dict[str, tuple[str, str]] = {
 
 # Flat keys that describe the case itself rather than an event.
 FLAT_CASE_FIELDS = ("name", "birth_year", "address", "measure", "proposer", "complex", "vks_proposal", "staff")
+
+
+def appeal_result_from_label(text: str | None) -> AppealResult | None:
+    """'Chấp nhận một phần' -> AppealResult.PARTLY; also the code itself ('partly'). None otherwise."""
+    if not text:
+        return None
+    t = " ".join(text.split()).casefold()
+    for k, v in APPEAL_RESULT_LABELS.items():
+        if t in (k.value, v.casefold()):
+            return k
+    return None
 
 
 def outcome_from_label(text: str | None) -> Outcome | None:

@@ -22,7 +22,8 @@ TABLE_COLS = [
     ("remaining_overdue", "Trong đó quá hạn"), ("returned", "Hồ sơ trả lại (tính riêng)"),
 ]
 UNIT_COLS = ["carried", "new", "total", "resolved", "out_apply", "remaining", "remaining_overdue", "returned",
-             "sessions", "sessions_present", "protests", "recommendations", "recommendations_accepted", "violations",
+             "sessions", "sessions_present", "protests", "protests_decided", "protests_accepted", "protests_rate",
+             "recommendations", "recommendations_accepted", "violations",
              "delivered", "not_delivered", "statute_expired"]
 
 
@@ -67,7 +68,9 @@ def as_json(rep: Report) -> dict:
         "indicators": {i.key: {"label": i.label, "group": i.group, "value": rep.total.get(i.key), "counts": i.counts}
                        for i in INDICATORS},
         "by_measure": {m: {k: rep.by_measure[m].get(k, 0) for k, _ in TABLE_COLS} for m in MEASURES},
-        "by_unit": [{"unit": g.unit.name, **{k: row.get(k) for k in UNIT_COLS}} for g, row in rep.by_unit],
+        "merged": rep.scope.merged,
+        "by_unit": [{"unit": g.unit.name, "merged": [u.name for u in g.merged], **{k: row.get(k) for k in UNIT_COLS}}
+                    for g, row in rep.by_unit],
         "violations": [{"rule": r.rule, "label": r.label, "responsible": r.responsible, "violation": r.violation,
                         "overdue": r.overdue} for r in rep.violation_rows],
         "trend": [{"label": b["label"], "start": b["start"].isoformat(), "end": b["end"].isoformat(), "new": b["new"],
@@ -86,6 +89,25 @@ def _col(c: int) -> str:
     return s
 
 
+RATE_PARTS = {"protests_rate": ("protests_accepted", "protests_decided"),
+              "recommendations_rate": ("recommendations_accepted", "recommendations")}
+
+
+def _unit_cell(ws, r: int, c: int, key: str, v, col_of: dict, F: dict, bold: bool = False) -> None:
+    """One cell of the per-unit sheet: a count, a rate (a formula over the row's own cells, "—" when
+    nothing was decided), or "chưa có dữ liệu"."""
+    if key in RATE_PARTS and all(k in col_of for k in RATE_PARTS[key]):
+        a, b = (f"{_col(col_of[k])}{r + 1}" for k in RATE_PARTS[key])
+        cached = v / 100 if isinstance(v, float) else "—"
+        ws.write_formula(r, c, f'=IF({b}=0,"—",{a}/{b})', F["bpct"] if bold else F["pct"], cached)
+    elif v is None:
+        ws.write(r, c, NO_DATA, F["nodata"])
+    elif isinstance(v, str):
+        ws.write(r, c, v, F["nodata"])
+    else:
+        ws.write_number(r, c, v, F["bold"] if bold else F["cell"])
+
+
 def xlsx(rep: Report) -> bytes:
     import xlsxwriter
 
@@ -102,6 +124,7 @@ def xlsx(rep: Report) -> bytes:
         "btext": wb.add_format({"border": 1, "bold": True, "text_wrap": True, "valign": "top"}),
         "nodata": wb.add_format({"border": 1, "italic": True, "font_color": "#6C757D"}),
         "pct": wb.add_format({"border": 1, "num_format": "0.0%"}),
+        "bpct": wb.add_format({"border": 1, "bold": True, "num_format": "0.0%"}),
     }
 
     def header(ws, title):
@@ -259,21 +282,24 @@ def xlsx(rep: Report) -> bytes:
         for c, k in enumerate(UNIT_COLS, start=1):
             wu.write(4, c, BY_KEY[k].label, F["head"])
         wu.set_row(4, 60)
+        col_of = {k: c for c, k in enumerate(UNIT_COLS, start=1)}
         for i, (g, row) in enumerate(rep.by_unit, start=5):
-            wu.write(i, 0, g.unit.name, F["text"])
+            wu.write(i, 0, g.unit.name + (f" (gồm cả: {'; '.join(u.name for u in g.merged)})" if g.merged else ""),
+                     F["text"])
             for c, k in enumerate(UNIT_COLS, start=1):
-                v = row.get(k)
-                if v is None:
-                    wu.write(i, c, NO_DATA, F["nodata"])
-                else:
-                    wu.write_number(i, c, v, F["cell"])
+                _unit_cell(wu, i, c, k, row.get(k), col_of, F)
         last = 4 + len(rep.by_unit)
         wu.write(last + 1, 0, "Tổng cộng", F["btext"])
         for c, k in enumerate(UNIT_COLS, start=1):
-            if rep.total.get(k) is None:
+            if k in RATE_PARTS:
+                _unit_cell(wu, last + 1, c, k, rep.total.get(k), col_of, F, bold=True)
+            elif rep.total.get(k) is None:
                 wu.write(last + 1, c, NO_DATA, F["nodata"])
             else:
                 wu.write_formula(last + 1, c, f"=SUM({_col(c)}6:{_col(c)}{last + 1})", F["bold"], rep.total[k])
+        if rep.scope.merged:
+            wu.write(last + 3, 0, "Gộp theo đơn vị kế thừa: số liệu của đơn vị đã sáp nhập được cộng vào đơn vị kế "
+                                  "thừa hiện nay.", F["sub"])
         wu.set_column(0, 0, 40)
         wu.set_column(1, len(UNIT_COLS), 13)
     wb.close()
@@ -419,7 +445,11 @@ def docx(rep: Report, user=None) -> bytes:
     para("II. CÔNG TÁC KIỂM SÁT", bold=True, indent=False)
     para(f"Tòa án mở {n(t['sessions'])} phiên họp; Kiểm sát viên tham gia {n(t['sessions_present'])} phiên họp"
          + (f", vắng mặt {n(t['sessions_absent'])} phiên họp" if t["sessions_absent"] else "") + ".")
-    para(f"Kháng nghị ban hành: {n(t['protests'])}; được chấp nhận: {n(t['protests_accepted'])}.")
+    para(f"Ban hành {n(t['protests'])} kháng nghị. Tòa án cấp trên đã giải quyết {n(t['protests_decided'])} "
+         f"kháng nghị: chấp nhận {n(t['protests_accepted'])}"
+         + (f" (trong đó chấp nhận một phần {n(t['protests_partly'])})" if t["protests_partly"] else "")
+         + f", không chấp nhận {n(t['protests_rejected'])}; tỷ lệ kháng nghị được chấp nhận: "
+         f"{n(t['protests_rate'])}.")
     if t["recommendations"] is None:
         para(f"Kiến nghị ban hành: {NO_DATA}.")
     else:
@@ -452,8 +482,11 @@ def docx(rep: Report, user=None) -> bytes:
 
     if rep.by_unit:
         para("V. SỐ LIỆU THEO ĐƠN VỊ", bold=True, indent=False)
+        if rep.scope.merged:
+            para("Số liệu của đơn vị đã sáp nhập được cộng vào đơn vị kế thừa hiện nay.", italic=True)
         ucols = [("total", "Tổng phải GQ"), ("resolved", "Đã GQ"), ("remaining", "Còn lại"),
-                 ("sessions_present", "Phiên họp có KSV"), ("violations", "Vi phạm"), ("delivered", "Đã bàn giao")]
+                 ("sessions_present", "Phiên họp có KSV"), ("protests_accepted", "KN được chấp nhận"),
+                 ("violations", "Vi phạm"), ("delivered", "Đã bàn giao")]
         ut = doc.add_table(rows=1, cols=len(ucols) + 1)
         ut.style = "Table Grid"
         cell_text(ut.rows[0].cells[0], "Đơn vị", bold=True, size=11)
@@ -461,7 +494,8 @@ def docx(rep: Report, user=None) -> bytes:
             cell_text(ut.rows[0].cells[i], h, bold=True, size=11)
         for g, row in rep.by_unit:
             cells = ut.add_row().cells
-            cell_text(cells[0], g.unit.name, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+            cell_text(cells[0], g.unit.name + (f" (gồm cả: {'; '.join(u.name for u in g.merged)})" if g.merged else ""),
+                      size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
             for i, (k, _h) in enumerate(ucols, start=1):
                 cell_text(cells[i], n(row.get(k) or 0), size=11)
         widths(ut, [45] + [120 / len(ucols)] * len(ucols))

@@ -14,7 +14,7 @@ from .periods import ROMAN, Period, PeriodError
 MONTHS = [(str(n), f"Tháng {n:02d}") for n in range(1, 13)]
 QUARTERS = [(str(n), f"Quý {ROMAN[n]}") for n in range(1, 5)]
 HALVES = [("1", "6 tháng đầu năm"), ("2", "6 tháng cuối năm")]
-PARAMS = ("ky", "nam", "thang", "quy", "dot", "tu", "den", "don_vi")
+PARAMS = ("ky", "nam", "thang", "quy", "dot", "tu", "den", "don_vi", "gop")
 # the fields each kind of period reads (the page submits them all; the others are ignored)
 NEEDS = {"nam": ("nam",), "6thang": ("nam", "dot"), "quy": ("nam", "quy"), "thang": ("nam", "thang"),
          "tuy-chon": ("tu", "den")}
@@ -35,6 +35,7 @@ class ReportForm(BootstrapMixin, forms.Form):
     tu = VNDateField(label="Từ ngày", required=False)
     den = VNDateField(label="Đến ngày", required=False)
     don_vi = forms.TypedChoiceField(label="Đơn vị", coerce=int, required=False, empty_value=None)
+    gop = forms.BooleanField(label="Gộp theo đơn vị kế thừa", required=False)
 
     def __init__(self, data=None, *, units=(), today: dt.date, **kw):
         if data is not None:
@@ -72,7 +73,7 @@ class ReportForm(BootstrapMixin, forms.Form):
         kind = getattr(self, "cleaned_data", {}).get("ky")
         if self.is_bound and kind in NEEDS:
             for name in list(self._errors):
-                if name in self.fields and name not in (*NEEDS[kind], "ky", "don_vi"):
+                if name in self.fields and name not in (*NEEDS[kind], "ky", "don_vi", "gop"):
                     del self._errors[name]
 
     def get_period(self) -> Period | None:
@@ -83,6 +84,10 @@ class ReportForm(BootstrapMixin, forms.Form):
 
     def get_unit(self) -> int | None:
         return self.cleaned_data.get("don_vi") if self.is_bound and self.is_valid() else None
+
+    def get_merge(self) -> bool:
+        """Regroup the units under their current successor (provincial users only)."""
+        return bool(self.show_units and self.is_bound and self.is_valid() and self.cleaned_data.get("gop"))
 
     def error_list(self) -> list[str]:
         out = []

@@ -28,7 +28,8 @@ def _read(request):
     choices = selectors.unit_choices(request.user)
     form = ReportForm(request.GET or None, units=choices, today=today)
     period = form.get_period()
-    scope = selectors.scope_for(request.user, form.get_unit() if period else None, choices)
+    scope = selectors.scope_for(request.user, form.get_unit() if period else None, choices,
+                                merge=form.get_merge() if period else False)
     return form, period, scope, today
 
 
@@ -36,6 +37,8 @@ def _query(period, scope) -> str:
     params = dict(period.params()) if period else {}
     if scope.unit is not None:
         params["don_vi"] = str(scope.unit.unit.pk)
+    if scope.merged and scope.choices:
+        params["gop"] = "1"
     return urlencode(params)
 
 
@@ -55,6 +58,11 @@ def _int(v):
 
 
 def cases_page(request):
+    with selectors.no_jit():
+        return _cases_page(request)
+
+
+def _cases_page(request):
     form, period, scope, today = _read(request)
     g = request.GET
     back = reverse("stats_report") + "?" + _query(period, scope)
@@ -95,8 +103,10 @@ def cases_page(request):
         qs = b.qs.select_related("court", "assigned_to", "unit").order_by("-thu_ly_date", "-id")
         page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
         rows = list(page.object_list)
+    counted = selectors.events_behind(key, period, [c.pk for c in rows])
     for c in rows:
         c.stat_findings = b.findings.get(c.pk, [])
+        c.stat_events = counted.get(c.pk, [])
     filters = []
     if measure:
         filters.append(("Biện pháp", selectors.MEASURE_SHORT[selectors.Measure(measure)]))
@@ -110,7 +120,8 @@ def cases_page(request):
     if status:
         filters.append(("Tình trạng", "Vi phạm" if status == "violation" else "Quá hạn"))
     ctx = {"b": b, "period": period, "scope": scope, "page": page, "rows": rows, "back": back, "filters": filters,
-           "as_of": min(period.end, today), "show_unit": bool(scope.choices)}
+           "as_of": min(period.end, today), "show_unit": bool(scope.choices),
+           "show_events": b.indicator.source in ("event", "event_cases")}
     return render(request, "stats/cases.html", ctx)
 
 

@@ -36,7 +36,8 @@ UNIT_MARCH = {
     "delivered": 1,  # E 05/03
     "not_delivered": 4,  # A, H, I, N (E was delivered)
     "statute_expired": 1,  # I: effective 10/03/2024 → 10/03/2025
-    "protests_accepted": None, "protests_rate": None,  # the register does not record the appeal's outcome
+    # J's protest is not decided by the provincial court (see test_protests.py for the appeal results)
+    "protests_decided": 0, "protests_accepted": 0, "protests_partly": 0, "protests_rejected": 0, "protests_rate": "—",
     "recommendations": 3,  # L1 20/03, L2 25/03, L7 31/03 (L3 is of February, L4 an urging letter, L5 a draft)
     "recommendations_accepted": 2,  # L1, L7 (its latest reply accepts)
     "recommendations_partly": 0, "recommendations_unanswered": 1,  # L2
@@ -137,7 +138,7 @@ def test_the_cases_behind_each_number_are_the_counted_ones(leader_scope, registe
     b = S.behind(leader_scope, MARCH, "out_apply", measure="CSGDBB", today=TODAY)
     assert [letters[i] for i in b.qs.values_list("pk", flat=True)] == ["N"]
     with pytest.raises(LookupError):
-        S.behind(leader_scope, MARCH, "protests_accepted", today=TODAY)
+        S.behind(leader_scope, MARCH, "protests_rate", today=TODAY)
     with pytest.raises(LookupError):
         S.behind(leader_scope, MARCH, "recommendations_rate", today=TODAY)
     with pytest.raises(KeyError):
@@ -179,10 +180,15 @@ def test_a_successor_unit_counts_its_predecessors_cases(make_case, unit, users, 
     unit.successor = new
     unit.save()
     make_case("Tạ Văn Tiền", events=[{"code": "accepted", "date": D(2025, 3, 3), "number": "T/2025/TLHS-XLHC"}])
+    # the per-unit table keeps each unit (a case keeps the unit of its time) unless regrouped
     groups = {g.unit.pk: g.ids for g in S.scope_for(provincial).groups}
+    assert groups[new.pk] == [new.pk] and groups[unit.pk] == [unit.pk]
+    groups = {g.unit.pk: g.ids for g in S.scope_for(provincial, merge=True).groups}
     assert sorted(groups[new.pk]) == sorted([new.pk, unit.pk]) and unit.pk not in groups
-    rep = S.report(S.scope_for(provincial), MARCH, TODAY)
+    rep = S.report(S.scope_for(provincial, merge=True), MARCH, TODAY)
     assert dict((g.unit.pk, r["new"]) for g, r in rep.by_unit)[new.pk] == 1
+    # the successor unit's own users count them too
+    assert S.report(S.scope_for(users["leader"]), MARCH, TODAY).total["new"] == 1
 
 
 def test_the_columnar_scan_table_equals_the_findings_read_one_by_one(register):

@@ -38,7 +38,7 @@ def test_report_page_shows_the_figures_with_links(leader):
     html = r.content.decode()
     assert "Tháng 03/2025 (01/03/2025 – 31/03/2025)" in html
     assert "Số liệu tính đến ngày 31/03/2025" in html
-    assert "chưa có dữ liệu" in html  # kháng nghị được chấp nhận
+    assert "Kháng nghị được chấp nhận (toàn bộ hoặc một phần)" in html and "chưa có dữ liệu" not in html
     assert "66,7%" in html  # kiến nghị: 2 of 3 accepted
     assert 'id="stats-charts"' in html and "chart.umd.min.js" in html
     links = re.findall(r'href="(/thong-ke/vu-viec/\?[^"]+)"', html)
@@ -123,7 +123,8 @@ def test_xlsx_export_has_the_figures_and_charts(leader):
     assert wb["Báo cáo"]._charts and wb["Theo tháng"]._charts and wb["Vi phạm"]._charts
     values = [row for row in wbv["Báo cáo"].iter_rows(values_only=True)]
     pairs = [(str(r[0]).strip(), r[1]) for r in values if r[0]]
-    assert ("Kháng nghị được chấp nhận", "chưa có dữ liệu") in pairs and ("Kiến nghị ban hành", 3) in pairs
+    assert ("Kháng nghị được chấp nhận (toàn bộ hoặc một phần)", 0) in pairs and ("Kiến nghị ban hành", 3) in pairs
+    assert ("Tỷ lệ kháng nghị được chấp nhận", "—") in pairs  # no protest decided in March
     assert ("Tỷ lệ kiến nghị được chấp nhận", pytest.approx(0.667)) in pairs
 
 
@@ -169,7 +170,7 @@ def test_report_command_json(register, capsys):
     assert data["period"]["start"] == "2025-03-01" and data["as_of"] == "2025-03-31"
     ind = {k: v["value"] for k, v in data["indicators"].items()}
     assert (ind["carried"], ind["new"], ind["total"], ind["resolved"], ind["remaining"]) == (4, 5, 9, 5, 4)
-    assert ind["recommendations"] == 0 and ind["protests_accepted"] is None
+    assert ind["recommendations"] == 0 and ind["protests_accepted"] == 0 and ind["protests_rate"] == "—"
     out = io.StringIO()
     call_command("report", "--period", "Q2/2025", "--today", "30/06/2025", stdout=out)
     assert "Quý II năm 2025" in out.getvalue()

@@ -14,6 +14,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True, help="kỳ báo cáo")
         parser.add_argument("--unit", type=int, default=None, help="mã đơn vị (kèm các đơn vị tiền thân)")
+        parser.add_argument("--gop", action="store_true",
+                            help="bảng theo đơn vị: gộp số liệu của đơn vị đã sáp nhập vào đơn vị kế thừa")
         parser.add_argument("--today", default="", help="ngày lập báo cáo dd/mm/yyyy (mặc định: hôm nay)")
         parser.add_argument("--json", action="store_true", help="in JSON")
 
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             if today is None:
                 raise CommandError(f"Ngày không hợp lệ: {opts['today']}")
         try:
-            scope = selectors.scope_all(opts["unit"])
+            scope = selectors.scope_all(opts["unit"], merge=opts["gop"])
         except LookupError as exc:
             raise CommandError(f"Không có đơn vị mã {opts['unit']}.") from exc
         rep = selectors.report(scope, period, today)
