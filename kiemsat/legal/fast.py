@@ -62,13 +62,24 @@ READ_CHUNK = 2_000_000  # cases per aggregate query: 368 MB of digests (SQLite a
 
 def _read(qs) -> tuple[np.ndarray, Columns]:
     """Every case of qs (see _read_cases); a queryset that can match nothing (e.g. unit_id__in=[])
-    is simply empty."""
+    is simply empty. Cases with a dossier checklist item marked missing go to the engine (the
+    columns do not evaluate the checklist rule)."""
     from django.core.exceptions import EmptyResultSet
 
+    from kiemsat.documents.selectors import cases_with_missing
+
     try:
-        return _read_cases(qs)
+        ids, cols = _read_cases(qs)
     except EmptyResultSet:
         return np.zeros(0, dtype=np.int64), Columns([])
+    flagged = cases_with_missing(qs.db)
+    raw = cols.__dict__.get("_raw")
+    if flagged and len(ids) and raw is not None:
+        forced = np.isin(ids, np.array(flagged, dtype=np.int64))
+        if forced.any():
+            arr, good, old = raw
+            cols._raw = (arr, good, forced if old is None else (old | forced))
+    return ids, cols
 
 
 def _read_cases(qs) -> tuple[np.ndarray, Columns]:

@@ -116,6 +116,9 @@ def facts_for(cases: Iterable[Case] | None = None, qs=None) -> list[CaseFacts]:
             lst = by_case[cid] = []
         lst.append(EventFact(code, date, received, end, number or "", outcome.get(out), term,
                              None if present is None else bool(present)))
+    from kiemsat.documents.selectors import marks_for, marks_for_qs
+
+    checklists = marks_for_qs(qs) if qs is not None else marks_for(ids, db)  # dossier checklist marks
     tracked_cache: dict = {}
     facts = []
     for pk, stl, name, measure, cplx, tracked, court, unit, staff in rows:
@@ -126,7 +129,7 @@ def facts_for(cases: Iterable[Case] | None = None, qs=None) -> list[CaseFacts]:
             tracked_cache[tkey] = frozenset(tracked) if tracked is not None else None
         facts.append(CaseFacts(key=str(pk), so_thu_ly=stl or "", person=name, measure=measure, complex=bool(cplx),
                                events=by_case.get(pk, []), tracked=tracked_cache[tkey], court=court or "",
-                               office=unit or "", staff=staff or ""))
+                               office=unit or "", staff=staff or "", checklist=checklists.get(pk)))
     return facts
 
 
