@@ -177,10 +177,13 @@ def child(args) -> dict:
     from kiemsat.imports.services import import_workbook
 
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     report = import_workbook(args.book, actor=None, bulk=not args.per_row)
     elapsed = time.perf_counter() - t0
-    return {"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    cpu = time.process_time() - cpu0
+    return {"seconds": elapsed, "cpu": cpu, "load": os.getloadavg()[0],
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "rss_before_mb": rss0 / 1024, "counts": report.counts, "cases": Case.objects.count(),
             "events": Event.objects.count(), "digests": CaseDigest.objects.count(),
             "history": Case.history.count() + Event.history.count()}
@@ -216,6 +219,8 @@ def main() -> None:
         c = r["counts"]
         print(f"import_workbook ({'per row' if args.per_row else 'bulk'}), {args.rows:,} rows: {r['seconds']:.1f} s, "
               f"peak memory {r['peak_mb']:.0f} MB (ru_maxrss; {r['rss_before_mb']:.0f} MB before the import)")
+        print(f"  CPU time of the import {r['cpu']:.1f} s (wall/CPU {r['seconds'] / max(r['cpu'], 1e-9):.2f}: "
+              f"above 1 = waiting for a core or the disk); load average at the end {r['load']:.2f}")
         print(f"  {c['imported']:,} imported, {c['skipped']} skipped, {c['with_warnings']} with warnings; "
               f"{r['cases']:,} cases, {r['events']:,} events, {r['digests']:,} digests, {r['history']:,} history rows")
 

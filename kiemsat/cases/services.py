@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kiemsat.audit.services import record
 from kiemsat.domain.checks import check_dates
-from kiemsat.domain.events import EVENT_TYPE_BY_CODE, Outcome
+from kiemsat.domain.events import EVENT_TYPE_BY_CODE, AppealResult, Outcome
 from kiemsat.domain.stage import stage_of
 from kiemsat.domain.vector import pack as pack_digest
 from kiemsat.domain.vntext import fold, nfc, sort_key_str
@@ -25,7 +25,8 @@ CASE_FIELDS = (
     "court", "proposer", "assigned_to", "person_name", "birth_year", "birth_date", "sex", "residence",
     "id_number", "measure", "vks_proposal", "complex", "notes",
 )
-EVENT_FIELDS = ("date", "received", "end", "number", "outcome", "term_months", "prosecutor_present", "note")
+EVENT_FIELDS = ("date", "received", "end", "number", "outcome", "term_months", "prosecutor_present", "note",
+                "appeal_result")
 _YEAR_IN_NUMBER = re.compile(r"/((?:19|20)\d\d)\b")
 
 
@@ -170,7 +171,7 @@ def _check_duplicate(case: Case) -> None:
         )
 
 
-def _validate_case_fields(data: dict) -> None:
+def _validate_case_fields(data: dict, today: dt.date | None = None) -> None:
     errors = {}
     name = data.get("person_name", "")
     if not name:
@@ -178,10 +179,10 @@ def _validate_case_fields(data: dict) -> None:
     elif len(name) > 120:
         errors["person_name"] = "Họ và tên dài quá 120 ký tự."
     by = data.get("birth_year")
-    if by is not None and not (1900 <= int(by) <= local_today().year):
+    if by is not None and not (1900 <= int(by) <= (today or local_today()).year):
         errors["birth_year"] = "Năm sinh không hợp lệ."
     bd = data.get("birth_date")
-    if bd and bd > local_today():
+    if bd and bd > (today or local_today()):
         errors["birth_date"] = "Ngày sinh ở sau ngày hôm nay."
     if errors:
         raise ValidationError(errors)
@@ -262,6 +263,10 @@ def _clean_event(code: str, fields: dict) -> dict:
         out["prosecutor_present"] = None
     if not et.has_end:
         out["end"] = None
+    if not et.has_appeal_result or not out.get("appeal_result"):
+        out["appeal_result"] = None
+    elif out["appeal_result"] not in {r.value for r in AppealResult}:
+        raise ValidationError({"appeal_result": "Kết quả giải quyết khiếu nại, kiến nghị, kháng nghị không hợp lệ."})
     if not out.get("date") and not out.get("received"):
         raise ValidationError({"date": "Cần nhập ngày trên văn bản hoặc ngày Viện kiểm sát nhận."})
     tm = out.get("term_months")
@@ -338,9 +343,10 @@ class NewEvent:
     def __init__(self, code: str, **fields):
         self.pk = self.case_id = self.created_at = None
         self.code = code
+        get = fields.get
         for f in EVENT_FIELDS:
-            setattr(self, f, fields.get(f))
-        self.number, self.outcome, self.note = self.number or "", self.outcome or "", self.note or ""
+            setattr(self, f, get(f))
+        self.number, self.outcome, self.note = get("number") or "", get("outcome") or "", get("note") or ""
 
     @property
     def id(self):
@@ -379,7 +385,7 @@ def prepare_case(*, actor, unit, data: dict, events: list[dict] | None = None, s
     if actor is not None and not perm.can_create_case(actor):
         raise PermissionDenied("Bạn không có quyền tạo vụ việc.")
     data = _clean_text(data)
-    _validate_case_fields(data)
+    _validate_case_fields(data, today)
     if data.get("birth_date") and not data.get("birth_year"):
         data["birth_year"] = data["birth_date"].year
     case = Case(unit=unit, source=source, tracked_events=tracked_events,
@@ -412,6 +418,38 @@ def next_id(model) -> int:
     return top + 1
 
 
+def take_ids(model, n: int) -> list[int]:
+    """n new ids for rows of `model`, ascending. PostgreSQL: drawn from the table's sequence (so
+    two imports at once get different ids; an unused id is a gap, as with any sequence). SQLite
+    (one writer at a time): the next n after the largest id ever given."""
+    from django.db import connection
+
+    if n <= 0:
+        return []
+    if connection.vendor == "postgresql":
+        table, col = model._meta.db_table, model._meta.pk.column
+        with connection.cursor() as cur:
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, col, n])
+            return sorted(r[0] for r in cur.fetchall())
+    first = next_id(model)
+    return list(range(first, first + n))
+
+
+def _sequence_past(model, top: int) -> None:
+    """PostgreSQL: move the sequence of `model` past `top` if it is behind (an id the caller chose
+    instead of taking it from take_ids); never backwards (other transactions may be using it)."""
+    from django.db import connection
+
+    table, col = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, col])
+        seq = cur.fetchone()[0]
+        cur.execute(f"SELECT last_value, is_called FROM {seq}")
+        last, called = cur.fetchone()
+        if top > last or (top == last and not called):
+            cur.execute("SELECT setval(%s, %s)", [seq, top])
+
+
 def _converters(model, connection):
     """attname -> (field, function making the value ready for the driver) for model's columns."""
     from django.db import models as m
@@ -422,7 +460,9 @@ def _converters(model, connection):
             conv = connection.ops.adapt_datetimefield_value
         elif isinstance(f, m.DateField):
             conv = None  # both drivers take date objects as they are (sqlite3: Django's adapter, ISO 8601)
-        elif isinstance(f, (m.JSONField, m.BinaryField)):
+        elif isinstance(f, m.JSONField):  # what get_db_prep_save ends in, for a plain value
+            conv = (lambda enc, adapt: lambda v: adapt(v, enc))(f.encoder, connection.ops.adapt_json_value)
+        elif isinstance(f, m.BinaryField):
             conv = (lambda f_: lambda v: f_.get_db_prep_save(v, connection))(f)
         else:
             conv = None
@@ -463,6 +503,47 @@ def _insert_rows(model, objs, extra: dict | None = None, skip: tuple[str, ...] =
             cur.executemany(sql, rows)
 
 
+def _copy_history(model, objs, hist: dict) -> bool:
+    """INSERT INTO the history table of `model` … SELECT the rows of objs just inserted (one
+    statement, no values sent twice), in id order like the row-by-row inserts. Only when the ids
+    of objs are one unbroken ascending run; False (nothing done) otherwise."""
+    from django.db import connection
+
+    if not objs:
+        return True
+    first, last = objs[0].pk, objs[-1].pk
+    if last - first + 1 != len(objs) or any(o.pk != first + i for i, o in enumerate(objs)):
+        return False
+    hmodel = model.history.model
+    own = {f.column for f in model._meta.concrete_fields}
+    cols, values, params = [], [], []
+    for f in hmodel._meta.concrete_fields:
+        if f.attname == "history_id":
+            continue
+        if f.attname in hist:
+            v = hist[f.attname]
+            if v is not None and f.attname == "history_date":
+                v = connection.ops.adapt_datetimefield_value(v)
+            cols.append(f.column)
+            values.append("%s")
+            params.append(v)
+        elif f.column in own:
+            cols.append(f.column)
+            values.append(connection.ops.quote_name(f.column))
+        else:
+            return False  # a history column the model does not have: leave it to _insert_rows
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(hmodel._meta.db_table)} ({', '.join(qn(c) for c in cols)}) "
+           f"SELECT {', '.join(values)} FROM {qn(model._meta.db_table)} "
+           f"WHERE {qn(model._meta.pk.column)} BETWEEN %s AND %s ORDER BY {qn(model._meta.pk.column)}")
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, first, last])
+    return True
+
+
+insert_rows = _insert_rows  # for other bulk writers of plain rows (the importer's ImportRows)
+
+
 class _Digest:
     __slots__ = ("case_id", "packed")
 
@@ -489,19 +570,16 @@ def bulk_create_cases(prepared: list[PreparedCase], *, actor=None, audit: bool =
     with transaction.atomic():
         _check_duplicates_bulk(cases)
         now = timezone.now()
-        cid = None
+        fresh = iter(take_ids(Case, sum(1 for c in cases if c.pk is None)))
         for c in cases:
             if c.pk is None:
-                cid = cid or next_id(Case)
-                c.pk = cid
-                cid += 1
+                c.pk = next(fresh)
             c.created_at = c.updated_at = now
-        eid = next_id(Event)
+        eids = iter(take_ids(Event, sum(len(p.events) for p in prepared)))
         events = []
         for p in prepared:
             for e in p.events:
-                e.pk, e.case_id, e.created_at = eid, p.case.pk, now
-                eid += 1
+                e.pk, e.case_id, e.created_at = next(eids), p.case.pk, now
                 events.append(e)
             if len({e.code for e in p.events}) < len(p.events):
                 summarize(p.case, p.events)  # ties between events of one kind go by id, as in refresh_summary
@@ -510,18 +588,18 @@ def bulk_create_cases(prepared: list[PreparedCase], *, actor=None, audit: bool =
         hist = {"history_date": now, "history_type": "+", "history_user_id": user_id, "history_change_reason": None}
         _insert_rows(Case, cases, extra=stamps)
         _insert_rows(Event, events, extra={"created_at": now})
-        _insert_rows(Case.history.model, cases, extra={**stamps, **hist}, skip=("history_id",))
-        _insert_rows(Event.history.model, events, extra={"created_at": now, **hist}, skip=("history_id",))
+        # the history rows are copies of the rows just written: copied by the database when their ids
+        # are one run (always, from the importer), else sent again
+        if not _copy_history(Case, cases, hist):
+            _insert_rows(Case.history.model, cases, extra={**stamps, **hist}, skip=("history_id",))
+        if not _copy_history(Event, events, hist):
+            _insert_rows(Event.history.model, events, extra={"created_at": now, **hist}, skip=("history_id",))
         digests = [_Digest(p.case.pk, digest(p.case.measure, p.case.complex, p.case.tracked_events,
                                                      p.events))
                    for p in prepared]
         _insert_rows(CaseDigest, digests)
-        if connection.vendor == "postgresql":  # explicit ids were inserted: move the sequences past them
-            from django.core.management.color import no_style
-
-            with connection.cursor() as cur:
-                for sql in connection.ops.sequence_reset_sql(no_style(), [Case, Event]):
-                    cur.execute(sql)
+        if connection.vendor == "postgresql":
+            _sequence_past(Case, max(c.pk for c in cases))  # only if a caller numbered cases itself
         for c in cases:
             c._state.adding, c._state.db = False, connection.alias
         if audit:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "nfc",
@@ -58,6 +59,32 @@ def fold(s: str | None) -> str:
     """
     if not s:
         return ""
+    s = str(s)
+    if s.isascii():  # nothing to decompose: casefold is lower()
+        return " ".join(s.lower().split())
+    # word by word (every step below is per character, bar the collapsing of whitespace), and
+    # the same words come back again and again (names, places, document numbers)
+    return " ".join(w for w in map(_fold_word, s.split()) if w)
+
+
+_RUNS = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]+")
+
+
+def _fold_word(s: str) -> str:
+    if s.isascii():
+        return s.lower()
+    if len(s) > 12:  # "01/2024/QĐ-XLHC": ASCII runs lowered, the rest folded (and cached) apart
+        return "".join(r.lower() if r.isascii() else _fold_word_cached(r) for r in _RUNS.findall(s))
+    return _fold_word_cached(s)
+
+
+@lru_cache(maxsize=65536)
+def _fold_word_cached(s: str) -> str:
+    return _fold_slow(s)
+
+
+def _fold_slow(s: str) -> str:
+    """fold() character by character (the definition; fold() gives the same)."""
     t = unicodedata.normalize("NFD", str(s).translate(_FOLD_EXTRA))
     t = "".join(ch for ch in t if not unicodedata.combining(ch))
     t = t.casefold().translate(_FOLD_EXTRA)
@@ -147,8 +174,10 @@ def _code(i: int) -> str:
     return chr(98 + i // 26) + chr(97 + i % 26)
 
 
+@lru_cache(maxsize=65536)
 def sort_key_str(full_name: str | None) -> str:
-    """sort_key as a plain lower-case ASCII string: sorting by it == sorting by sort_key."""
+    """sort_key as a plain lower-case ASCII string: sorting by it == sorting by sort_key.
+    (Cached: a register has many people of the same name.)"""
     primary, secondary = sort_key(full_name)
     out: list[str] = []
     for part in primary:

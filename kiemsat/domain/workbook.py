@@ -17,6 +17,12 @@ Pure Python (no Django import); reading only — the import service decides what
   from free text; per-row warnings (odd or out-of-order dates) never drop a row;
 - keeps apart what is not data: the book's own flag and formula columns (raw values, for
   reconciliation), error cells (#VALUE!), notes ("Ghi chú") and extra columns.
+
+Formula columns and error cells are found in the sheet's XML, so in .xlsx/.xlsm only. For .xls
+(and .ods) the reader has python-calamine's values alone, which give an error cell as an empty
+cell and a formula cell as its cached result: an error cell is still never taken as data, but
+it is not reported as one, and a formula column is read as data unless its header names it a
+flag column ("Vi phạm…", "Hết thời hiệu…") — tests/domain/test_workbook_xls.py pins this.
 """
 
 from __future__ import annotations
@@ -481,10 +487,12 @@ def _scan_sheet_xml(path: Path, member: str) -> tuple[dict[tuple[int, int], str]
                     part, buf = buf[: cut + 6], buf[cut + 6 :]
                 else:
                     part, buf = buf, b""
-                for m in _CELL_F.finditer(part):
-                    formulas.setdefault(_col_index(m[1].decode()), set()).add(int(m[2]) - 1)
-                for m in _CELL_E.finditer(part):
-                    errors[(int(m[2]) - 1, _col_index(m[1].decode()))] = m[3].decode("utf-8", "replace")
+                if b"f>" in part or b"f " in part or b"f/>" in part:  # any <f…> element at all?
+                    for m in _CELL_F.finditer(part):
+                        formulas.setdefault(_col_index(m[1].decode()), set()).add(int(m[2]) - 1)
+                if b't="e"' in part:
+                    for m in _CELL_E.finditer(part):
+                        errors[(int(m[2]) - 1, _col_index(m[1].decode()))] = m[3].decode("utf-8", "replace")
                 if not chunk:
                     break
     except (zipfile.BadZipFile, OSError, KeyError):
@@ -689,12 +697,29 @@ def _read_row(
     as_of: dt.date | None,
 ) -> RowReading:
     rr = RowReading(sheet=sheet, row=r + 1, values={})
+    values = rr.values
+    width = len(row)
     for col in cols:
-        v = row[col.index] if col.index < len(row) else None
-        err = errors.get((r, col.index))
+        i = col.index
+        v = row[i] if i < width else None
+        err = errors.get((r, i)) if errors else None
+        f, kind = col.field, col.kind
+        if kind == "date" and not err and not col.formula:  # most cells of a book: the same as below, shorter
+            res = _parse_date_cached(v, date1904)
+            d = res.value
+            values[f] = d
+            if res.warning or (d and as_of and d > as_of and f not in ("session_order", "session_date")):
+                label = col.header or col.letter
+                if res.warning:
+                    rr.warnings.append(f"Cột «{label}» (ô {col.letter}{r + 1}): {res.warning}")
+                if d and as_of and d > as_of and f not in ("session_order", "session_date"):
+                    rr.warnings.append(
+                        f"Cột «{label}» (ô {col.letter}{r + 1}): ngày {vdates.fmt(d)} sau ngày "
+                        f"tính đến {vdates.fmt(as_of)}"
+                    )
+            continue
         if err:
             rr.errors[col.letter] = err
-        f, kind = col.field, col.kind
         label = col.header or col.letter
         if col.formula or kind in ("flag", "formula"):
             key = f or col.header or col.letter
@@ -710,7 +735,7 @@ def _read_row(
             rr.warnings.append(f"Cột «{label}» (ô {col.letter}{r + 1}): ô lỗi {err}, bỏ qua")
             v = None
         if kind == "date":
-            res = vdates.parse_date(v, date1904=date1904)
+            res = _parse_date_cached(v, date1904)
             rr.values[f] = res.value
             if res.warning:
                 rr.warnings.append(f"Cột «{label}» (ô {col.letter}{r + 1}): {res.warning}")
@@ -725,7 +750,7 @@ def _read_row(
             if res.warning:
                 rr.warnings.append(f"Cột «{label}» (ô {col.letter}{r + 1}): {res.warning}")
         elif kind == "name":
-            rr.values[f] = tidy_name(_text(v))
+            rr.values[f] = _tidy_cached(v) if isinstance(v, str) else tidy_name(_text(v))
         elif kind == "measure":
             code = measure_code(v, syn)
             rr.values[f] = code
@@ -734,7 +759,7 @@ def _read_row(
         elif kind == "outcome":
             lab = outcome_label(v, syn)
             rr.values[f] = lab
-            if lab and lab == _text(v) and lab not in {x for _p, x in syn.outcomes}:
+            if lab and lab == _text(v) and lab not in _outcome_labels(syn):
                 rr.warnings.append(f"Cột «{label}»: kết quả «{lab}» giữ nguyên như sổ ghi")
         elif kind == "months":
             m = parse_months(v)
@@ -881,13 +906,19 @@ def read_workbook(path: str | Path, profile: dict[str, str | None] | None = None
         key_fields = {c.field for c in cols if c.field in ("name", "so_thu_ly")}
         key_cols = [c.index for c in cols if c.field in key_fields]
         key_norms = {c.index: normalise_header(subs[c.index] or shown[c.index], syn) for c in cols if c.index in key_cols}
+        # a header repeated down the sheet: a cell with a digit cannot normalise to a header
+        # without one (no abbreviation rule removes a digit; tests check the rules) — this
+        # spares normalising every số thụ lý of the book
+        digitless = {i for i, n in key_norms.items() if not _HAS_DIGIT.search(n)}
 
         for r in range(first, len(rows)):
             row = rows[r]
             if _row_is_blank(row):
                 continue
             if any(
-                isinstance(row[i], str) and _norm_cell(row[i]) == key_norms[i] for i in key_cols if i < len(row)
+                isinstance(row[i], str) and not (i in digitless and _HAS_DIGIT.search(row[i]))
+                and _norm_cell(row[i]) == key_norms[i]
+                for i in key_cols if i < len(row)
             ):
                 reading.skipped.append((sname, r + 1, "dòng tiêu đề lặp lại"))
                 continue
@@ -955,3 +986,45 @@ def _norm_cell(v: str) -> str:
 @lru_cache(maxsize=65536)
 def _detect_cached(s: str) -> str | None:
     return detect_legacy(s)
+
+
+@lru_cache(maxsize=65536)
+def _tidy_cached(s: str) -> str:
+    return tidy_name(_text(s))
+
+
+_DATE_CACHE: dict[tuple, vdates.DateResult] = {}
+
+
+def _parse_date_cached(v, date1904: bool) -> vdates.DateResult:
+    """vdates.parse_date, remembered per (type, value): a book writes the same few thousand days
+    (as date cells or as text) over and over. DateResult is frozen."""
+    if v is None:
+        return _EMPTY_DATE
+    key = (type(v), v, date1904)
+    try:
+        return _DATE_CACHE[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable: not a cell value calamine gives, but never fail
+        return vdates.parse_date(v, date1904=date1904)
+    res = vdates.parse_date(v, date1904=date1904)
+    if len(_DATE_CACHE) > 200_000:
+        _DATE_CACHE.clear()
+    _DATE_CACHE[key] = res
+    return res
+
+
+_EMPTY_DATE = vdates.parse_date(None)
+_HAS_DIGIT = re.compile(r"[0-9]")
+
+
+def _outcome_labels(syn: Synonyms) -> frozenset[str]:
+    labels = getattr(syn, "_outcome_labels", None)
+    if labels is None:
+        labels = frozenset(x for _p, x in syn.outcomes)
+        try:
+            object.__setattr__(syn, "_outcome_labels", labels)
+        except (AttributeError, TypeError):
+            pass
+    return labels

@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -375,6 +375,17 @@ class _Refs:
 # --- one row -> case data and events -------------------------------------------------------------------
 
 
+_year_memo = [0.0, 0]
+
+
+def _this_year() -> int:
+    """timezone.localdate().year, looked up at most once a second (it is asked for every row)."""
+    now = time.monotonic()
+    if now - _year_memo[0] > 1.0:
+        _year_memo[:] = [now, timezone.localdate().year]
+    return _year_memo[1]
+
+
 def _case_payload(values: dict, note: str, refs: _Refs, court: Court) -> tuple[dict, list[dict], list[str], list[str]]:
     """(case data, events, warnings, values that could not be stored as such and go to the notes)."""
     warnings: list[str] = []
@@ -391,7 +402,7 @@ def _case_payload(values: dict, note: str, refs: _Refs, court: Court) -> tuple[d
     }
     by = values.get("birth_year")
     if by is not None:
-        if isinstance(by, int) and 1900 <= by <= timezone.localdate().year:
+        if isinstance(by, int) and 1900 <= by <= _this_year():
             data["birth_year"] = by
         else:
             warnings.append(f"Năm sinh «{by}» không hợp lệ, ghi vào ghi chú")
@@ -442,7 +453,9 @@ def _case_payload(values: dict, note: str, refs: _Refs, court: Court) -> tuple[d
 
 def _year_and_number(data: dict, events: list[dict]) -> tuple[int | None, str]:
     """The (year, số thụ lý) the case would get (the register's own rule, on unsaved objects)."""
-    return case_services.year_and_number([case_services.NewEvent(**e) for e in events])
+    return case_services.year_and_number(
+        [case_services.NewEvent(**e) for e in events if e["code"] in ("accepted", "court_received")]
+    )
 
 
 # --- matching rows already in the register --------------------------------------------------------------
@@ -677,7 +690,7 @@ def import_workbook(
                           sheets=[{"name": s.name, "role": s.role, "header_rows": list(s.header_rows)}
                                   for s in reading.sheets])
     try:
-        with transaction.atomic():
+        with _write_cache(), transaction.atomic():  # the cache outside: set back after commit or rollback
             _import(reading, report, actor=actor, unit=unit, court=court, profile_obj=profile_obj, batch=batch,
                     path=path, progress=progress, t0=t0, bulk=bulk)
             if dry_run:
@@ -688,6 +701,25 @@ def import_workbook(
             r.case_id = None if r.status == ImportRow.Status.IMPORTED else r.case_id
     report.elapsed = time.perf_counter() - t0
     return report
+
+
+@contextmanager
+def _write_cache(mib: int = 256):
+    """On SQLite, a bigger page cache for the import's connection while it runs (the default
+    2 MB makes every insert into the register's indexes — name sort key, số thụ lý — read pages
+    back once a book has tens of thousands of rows); set back afterwards. Nothing on PostgreSQL."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        before = int(cur.fetchone()[0])
+        cur.execute(f"PRAGMA cache_size = {-int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {before}")
 
 
 def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, court, profile_obj, batch, path, progress,
@@ -732,21 +764,23 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
         if rr is None:
             rep = RowReport(sheet, rownum, ImportRow.Status.SKIPPED, reason=f"Dòng {rownum}: {why}")
             report.rows.append(rep)
-            pending.append(ImportRow(batch=batch, sheet=sheet, row_number=rownum, status=rep.status, reason=rep.reason))
+            pending.append(_RowOut(sheet=sheet, row_number=rownum, status=rep.status, reason=rep.reason))
         else:
-            rep = _import_row(rr, refs=refs, index=index, unit=unit, court=court, tracked=tracked, bulk=writer)
+            book = rr.flat()
+            rep = _import_row(rr, refs=refs, index=index, unit=unit, court=court, tracked=tracked, bulk=writer,
+                              book=book)
             report.rows.append(rep)
-            pending.append(ImportRow(
-                batch=batch, sheet=sheet, row_number=rownum, status=rep.status, case_id=rep.case_id,
+            pending.append(_RowOut(
+                sheet=sheet, row_number=rownum, status=rep.status, case_id=rep.case_id,
                 person_name=rep.name[:200], so_thu_ly=rep.so_thu_ly[:120], reason=rep.reason, warnings=rep.warnings,
-                values=rr.flat(), flags=_jsonable(rr.flags), errors=rr.errors, note=rr.note,
+                values=book, flags=_jsonable(rr.flags), errors=rr.errors, note=rr.note,
                 extras=_jsonable(rr.extras),
                 changes={k: v for k, v in (("updated", rep.updated), ("conflicts", _jsonable(rep.conflicts))) if v},
             ))
         if len(pending) >= ROW_CHUNK:
             if writer is not None:
                 writer.flush()
-            ImportRow.objects.bulk_create(pending)
+            _write_rows(batch, pending)
             pending = []
         if progress and (i % step == 0 or i == total):
             progress(i, total)
@@ -757,7 +791,7 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
             summary=f"Nhập sổ Excel {batch.file_name}: tạo {len(writer.created)} vụ việc mới",
         )
     if pending:
-        ImportRow.objects.bulk_create(pending)
+        _write_rows(batch, pending)
     if progress and not total:
         progress(0, 0)
 
@@ -784,6 +818,28 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
            user=actor)
 
 
+class _RowOut:
+    """One ImportRow to write (its columns as attributes; a model instance costs more to make
+    than the row costs to insert)."""
+
+    __slots__ = ("sheet", "row_number", "status", "case_id", "person_name", "so_thu_ly", "reason", "warnings",
+                 "values", "flags", "errors", "note", "extras", "changes")
+
+    def __init__(self, *, sheet: str, row_number: int, status: str, case_id: int | None = None, person_name: str = "",
+                 so_thu_ly: str = "", reason: str = "", warnings=None, values=None, flags=None, errors=None,
+                 note: str = "", extras=None, changes=None):
+        self.sheet, self.row_number, self.status, self.case_id = sheet, row_number, status, case_id
+        self.person_name, self.so_thu_ly, self.reason, self.note = person_name, so_thu_ly, reason, note
+        self.warnings = list(warnings) if warnings else []
+        self.values, self.flags, self.errors = values or {}, flags or {}, errors or {}
+        self.extras, self.changes = extras or {}, changes or {}
+
+
+def _write_rows(batch: ImportBatch, rows: list[_RowOut]) -> None:
+    """The import rows as plain multi-row INSERTs (ids from the database, in the book's order)."""
+    case_services.insert_rows(ImportRow, rows, extra={"batch_id": batch.pk}, skip=("id",))
+
+
 class _Bulk:
     """New rows of the book, checked and numbered as they come, written in chunks by
     cases.services.bulk_create_cases (the same data create_case would write, row by row)."""
@@ -791,15 +847,16 @@ class _Bulk:
     def __init__(self, actor):
         self.actor = actor
         self.pending: list[case_services.PreparedCase] = []
-        self.next_pk: int | None = None
+        self.ids: list[int] = []  # ids taken for the next new cases (case_services.take_ids), ascending
+        self.today = timezone.localdate()  # the date checks' "today", once for the whole book
         self.created: list[Case] = []
         self.n_events = 0
 
     def add(self, prepared: case_services.PreparedCase) -> None:
-        if self.next_pk is None:
-            self.next_pk = case_services.next_id(Case)
-        prepared.case.pk = self.next_pk
-        self.next_pk += 1
+        if not self.ids:
+            self.flush()  # SQLite numbers after the largest id written: write what holds ids first
+            self.ids = case_services.take_ids(Case, ROW_CHUNK)[::-1]
+        prepared.case.pk = self.ids.pop()
         self.pending.append(prepared)
 
     def flush(self) -> None:
@@ -816,9 +873,9 @@ class _Bulk:
 
 
 def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court: Court, tracked: list[str],
-                bulk: _Bulk | None = None) -> RowReport:
+                bulk: _Bulk | None = None, book: dict | None = None) -> RowReport:
     values = rr.values
-    book = rr.flat()
+    book = rr.flat() if book is None else book
     rep = RowReport(rr.sheet, rr.row, ImportRow.Status.IMPORTED, name=values.get("name") or "",
                     so_thu_ly=values.get("so_thu_ly") or "", warnings=list(rr.warnings))
     # reference data first, outside the row's savepoint: a row that fails must not take with it
@@ -868,13 +925,18 @@ def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court
                 rep.status = ImportRow.Status.UPDATED if rep.updated else ImportRow.Status.EXISTING
                 rep.reason = f"Đã có trong sổ ({matched_how})"
                 return rep
-            case, problems = case_services.create_case(
-                actor=None, unit=unit, data=data, events=events, source=Case.Source.IMPORT,
-                tracked_events=tracked, strict=False, **({"commit": False} if bulk is not None else {}),
-            )
-            if bulk is not None:  # checked, numbered, written with the next chunk
-                bulk.add(case)
-                case = case.case
+            if bulk is not None:  # checked as create_case(strict=False) checks; numbered; written with the next chunk
+                prepared = case_services.prepare_case(actor=None, unit=unit, data=data, events=events,
+                                                      source=Case.Source.IMPORT, tracked_events=tracked,
+                                                      today=bulk.today)
+                problems = prepared.warnings
+                bulk.add(prepared)
+                case = prepared.case
+            else:
+                case, problems = case_services.create_case(
+                    actor=None, unit=unit, data=data, events=events, source=Case.Source.IMPORT,
+                    tracked_events=tracked, strict=False,
+                )
     except ValidationError as exc:
         rep.status = ImportRow.Status.SKIPPED
         rep.reason = f"Dòng {rr.row}: " + "; ".join(exc.messages)

@@ -150,9 +150,10 @@ def test_only_leaders_and_admins_import(db, users):
     assert report.counts["imported"] > 0
 
 
-def test_a_failure_half_way_leaves_the_database_as_it_was(db, monkeypatch):
+@pytest.mark.parametrize("bulk, step", [(True, "prepare_case"), (False, "create_case")])
+def test_a_failure_half_way_leaves_the_database_as_it_was(db, monkeypatch, bulk, step):
     path = sample_path(BOOKS[0])
-    real = case_services.create_case
+    real = getattr(case_services, step)
     calls = {"n": 0}
 
     def flaky(**kw):
@@ -161,9 +162,9 @@ def test_a_failure_half_way_leaves_the_database_as_it_was(db, monkeypatch):
             raise RuntimeError("disk full")
         return real(**kw)
 
-    monkeypatch.setattr(case_services, "create_case", flaky)
+    monkeypatch.setattr(case_services, step, flaky)
     with pytest.raises(RuntimeError):
-        import_workbook(path, actor=None)
+        import_workbook(path, actor=None, bulk=bulk)
     assert calls["n"] == 5
     assert not Case.objects.exists() and not ImportBatch.objects.exists() and not Unit.objects.exists()
 

@@ -240,6 +240,7 @@ def test_a_failing_import_leaves_nothing_and_says_why(leader, monkeypatch):
         raise RuntimeError("disk I/O error")
 
     monkeypatch.setattr(case_services, "create_case", boom)
+    monkeypatch.setattr(case_services, "prepare_case", boom)  # the bulk path's step for a new row
     upload(leader, sample_path(BOOKS[0]))
     batch = ImportBatch.objects.get()
     r = leader.post(reverse("import_preview", args=[batch.pk]), {"action": "import"}, follow=True)

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kiemsat.audit.services import record
 from kiemsat.cases.models import Case
 from kiemsat.imports.export import export_register
 from kiemsat.imports.models import ImportBatch
@@ -36,4 +37,7 @@ class Command(BaseCommand):
             raise CommandError("Tệp xuất phải có đuôi .xlsx")
         data = export_register(qs, unit_name=unit_name, as_of=local_today(), subtitle=subtitle)
         out.write_bytes(data)
-        self.stdout.write(f"Đã xuất {qs.count()} vụ việc ra {out}")
+        n = qs.count()
+        record("cases.export_xlsx", None, f"Xuất {n} vụ việc ra Excel (dòng lệnh) vào {out.name}",
+               {"batch": batch, "office": office or None, "cases": n})
+        self.stdout.write(f"Đã xuất {n} vụ việc ra {out}")
