@@ -3,7 +3,7 @@
     kiemsat [--data-dir DIR] COMMAND [ARGS]
 
 --data-dir (or KIEMSAT_DATA_DIR) selects an isolated instance: its SQLite file, files and key.
-Any command on a new instance first creates and migrates its database.
+Any command on a new instance first creates and migrates its database (except restore and backup).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-NO_AUTO_MIGRATE = {"migrate", "makemigrations", "help", "--help", "-h", "version", "--version", "check", "shell"}
+NO_AUTO_MIGRATE = {"migrate", "makemigrations", "help", "--help", "-h", "version", "--version", "check", "shell",
+                  "restore", "backup"}  # restore fills an empty instance itself; backup verify needs no database
 
 
 def _take_data_dir(argv: list[str]) -> list[str]:

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kiemsat.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -190,3 +191,40 @@ LOGGING = {
 KIEMSAT_DUE_SOON_WD = 2
 KIEMSAT_PAGE_SIZE = 50
 KIEMSAT_REPORT_YEAR_START = os.environ.get("KIEMSAT_REPORT_YEAR_START", "01/12")  # the Procuracy reporting year (dd/mm)
+
+# Backups (kiemsat.backup): remind on the dashboard when the last verified backup is older than N days
+KIEMSAT_BACKUP_REMIND_DAYS = int(os.environ.get("KIEMSAT_BACKUP_REMIND_DAYS", 30))
+KIEMSAT_BACKUP_DIR = os.environ.get("KIEMSAT_BACKUP_DIR", str(DATA_DIR / "sao-luu"))
+KIEMSAT_BACKUP_RECIPIENT = os.environ.get("KIEMSAT_BACKUP_RECIPIENT", "")  # the unit's age public key (age1…), optional
+
+# Security (docs/parts/security.md). Everything here holds on every instance; KIEMSAT_HTTPS=1 when a
+# TLS reverse proxy serves the app on a LAN.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # documents' viewer opts in to SAMEORIGIN per view
+KIEMSAT_HTTPS = os.environ.get("KIEMSAT_HTTPS") == "1"
+if KIEMSAT_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # the unit's other intranet hosts are none of ours
+# KIEMSAT_PRODUCTION=1 (the installed product): silence only the deploy checks that cannot apply to
+# plain HTTP on loopback / the office LAN — there is no TLS to redirect to, mark cookies for, or pin.
+KIEMSAT_PRODUCTION = os.environ.get("KIEMSAT_PRODUCTION") == "1"
+if KIEMSAT_PRODUCTION and KIEMSAT_HTTPS:
+    SILENCED_SYSTEM_CHECKS += [
+        "security.W005",  # HSTS includeSubDomains: the unit's other intranet hosts are not ours to force onto HTTPS
+        "security.W021",  # HSTS preload: an intranet host cannot be on the browsers' public preload list
+    ]
+if KIEMSAT_PRODUCTION and not KIEMSAT_HTTPS:
+    SILENCED_SYSTEM_CHECKS += [
+        "security.W004",  # SECURE_HSTS_SECONDS: HSTS needs HTTPS
+        "security.W008",  # SECURE_SSL_REDIRECT: nothing listens on HTTPS
+        "security.W012",  # SESSION_COOKIE_SECURE: a Secure cookie is never sent over http://127.0.0.1
+        "security.W016",  # CSRF_COOKIE_SECURE: same
+    ]

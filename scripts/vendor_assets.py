@@ -53,6 +53,7 @@ class Package:
     # first that exists.  Destination ending in "/" keeps the basename.
     files: tuple[tuple[str | tuple[str, ...], str], ...]
     transforms: dict[str, str] = field(default_factory=dict)  # dest -> transform name
+    dir: str | None = None  # folder under vendor/ (default: the package name)
 
 
 PACKAGES: tuple[Package, ...] = (
@@ -74,6 +75,9 @@ PACKAGES: tuple[Package, ...] = (
         {"bootstrap-icons.min.css": "woff2_only"},
     ),
     Package("alpinejs", "3.17.5", (("dist/cdn.min.js", "./"),)),
+    # Alpine's CSP build: evaluates x-data / x-show … expressions without eval/new Function,
+    # so the Content-Security-Policy needs no 'unsafe-eval'. The pages load this one.
+    Package("@alpinejs/csp", "3.17.4", (("dist/cdn.min.js", "./"),), dir="alpinejs-csp"),
     Package(
         "chart.js",
         "4.6.1",
@@ -204,7 +208,8 @@ def _dest_for(src_path: str, dest: str) -> str:
 
 
 def vendor_package(pkg: Package, tgz: Path, info: dict, out: Path) -> dict:
-    pkg_dir = out / pkg.name
+    folder = pkg.dir or pkg.name
+    pkg_dir = out / folder
     files: list[dict] = []
     with tarfile.open(tgz, "r:gz") as tf:
         members = _tar_members(tf)
@@ -236,7 +241,7 @@ def vendor_package(pkg: Package, tgz: Path, info: dict, out: Path) -> dict:
             target = pkg_dir / dest
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-            entry = {"path": f"{pkg.name}/{dest}", "source": src_path}
+            entry = {"path": f"{folder}/{dest}", "source": src_path}
             if notes:
                 entry["modified"] = notes
             files.append(entry)
@@ -247,7 +252,7 @@ def vendor_package(pkg: Package, tgz: Path, info: dict, out: Path) -> dict:
                 # Always "LICENSE.txt": *.txt is in the wheel's package-data.
                 license_file = "LICENSE.txt"
                 (pkg_dir / license_file).write_bytes(read(key))
-                files.append({"path": f"{pkg.name}/{license_file}", "source": key})
+                files.append({"path": f"{folder}/{license_file}", "source": key})
                 break
 
     for entry in files:
@@ -265,7 +270,7 @@ def vendor_package(pkg: Package, tgz: Path, info: dict, out: Path) -> dict:
         "integrity": info["integrity"],
         "shasum": info.get("shasum"),
         "license": lic,
-        "license_file": f"{pkg.name}/{license_file}" if license_file else None,
+        "license_file": f"{folder}/{license_file}" if license_file else None,
         "homepage": meta.get("homepage"),
         "files": files,
     }

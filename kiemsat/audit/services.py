@@ -61,13 +61,32 @@ def record(action: str, obj=None, summary: str = "", changes: dict | None = None
     return e
 
 
-def verify_chain() -> tuple[bool, int, str]:
-    """(intact, entries checked, message in Vietnamese)."""
+def head() -> dict:
+    """The newest entry's hash (what goes into every backup manifest and on the audit page)."""
+    last = AuditEntry.objects.order_by("-id").only("hash", "at").first()
+    return {"hash": last.hash if last else "", "entries": AuditEntry.objects.count(),
+            "at": last.at if last else None, "id": last.pk if last else None}
+
+
+def verify_chain(expect_head: str | None = None) -> tuple[bool, int, str]:
+    """(intact, entries checked, message in Vietnamese).
+
+    Each entry's hash covers its content and the previous hash, so an edited, inserted or deleted
+    entry breaks the chain from there on. Cutting entries off the end leaves a valid but shorter
+    chain: `expect_head` (a head hash written earlier into a backup or report) must still be in it."""
     prev = GENESIS
     n = 0
+    seen_expected = expect_head is None
     for e in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         n += 1
-        if e.prev_hash != prev or _digest(prev, _payload(e)) != e.hash:
-            return False, n, f"Nhật ký bị thay đổi tại bản ghi số {e.pk}."
+        if e.prev_hash != prev:
+            return False, n, f"Nhật ký bị thay đổi: bản ghi số {e.pk} không nối tiếp bản ghi trước (có bản ghi bị xóa hoặc chèn)."
+        if _digest(prev, _payload(e)) != e.hash:
+            return False, n, f"Nhật ký bị thay đổi tại bản ghi số {e.pk} (nội dung không khớp mã băm)."
         prev = e.hash
+        if not seen_expected and e.hash == expect_head:
+            seen_expected = True
+    if not seen_expected:
+        return False, n, ("Không tìm thấy mã băm cuối đã ghi trước đây trong nhật ký: "
+                          "có bản ghi bị xóa ở cuối hoặc nhật ký đã bị viết lại.")
     return True, n, f"Nhật ký nguyên vẹn ({n} bản ghi)."

@@ -9,10 +9,73 @@ from kiemsat.cases import selectors
 from kiemsat.domain.stage import STAGE_LABELS
 
 
+PENDING = "kiemsat_otp_pending"
+OTP_MAX_TRIES = 5
+OTP_MAX_AGE = 300  # seconds between the password and the code
+
+
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
+    """Password first; an account with two-step verification then gives its 6-digit code."""
+
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if "otp" in request.POST:
+            return self._second_step(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        import time
+
+        from .models import TOTPDevice
+
+        user = form.get_user()
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            self.request.session[PENDING] = {"uid": user.pk, "backend": getattr(user, "backend", ""),
+                                             "at": time.time(), "tries": 0, "next": self.get_redirect_url()}
+            return render(self.request, "registration/login_otp.html", {"username": user.get_username()})
+        return super().form_valid(form)
+
+    def _second_step(self, request):
+        import time
+
+        from django.contrib import messages
+        from django.contrib.auth import login as auth_login
+        from django.shortcuts import redirect
+
+        from kiemsat.audit.middleware import client_ip
+        from kiemsat.audit.services import record
+        from kiemsat.org.models import User
+
+        from . import totp
+        from .models import TOTPDevice
+
+        pending = request.session.get(PENDING)
+        if not pending or time.time() - pending["at"] > OTP_MAX_AGE:
+            request.session.pop(PENDING, None)
+            messages.error(request, "Phiên đăng nhập đã hết hạn; hãy nhập lại mật khẩu.")
+            return redirect("login")
+        user = User.objects.filter(pk=pending["uid"], is_active=True).first()
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
+        if user is None or device is None:
+            request.session.pop(PENDING, None)
+            return redirect("login")
+        if totp.check(device, request.POST.get("otp", "")):
+            request.session.pop(PENDING, None)
+            auth_login(request, user, backend=pending["backend"] or None)
+            nxt = pending.get("next") or ""
+            return redirect(nxt or self.get_default_redirect_url())
+        pending["tries"] += 1
+        record("login_failed", user, f"Sai mã xác thực hai lớp: {user.get_username()}", user=user, ip=client_ip(request))
+        if pending["tries"] >= OTP_MAX_TRIES:
+            request.session.pop(PENDING, None)
+            messages.error(request, "Nhập sai mã xác thực quá nhiều lần; hãy đăng nhập lại từ đầu.")
+            return redirect("login")
+        request.session[PENDING] = pending
+        return render(request, "registration/login_otp.html", {"username": user.get_username(), "error": True,
+                                                               "left": OTP_MAX_TRIES - pending["tries"]})
 
 
 PERIODS = {"month": "Tháng này", "quarter": "Quý này", "year": "Năm nay"}

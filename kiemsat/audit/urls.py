@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.log, name="audit_log"),
+    path("kiem-tra/", views.verify, name="audit_verify"),
+    path("xuat/", views.export, name="audit_export"),
+]
