@@ -26,6 +26,7 @@ urlpatterns = [
     path("ho-so-so/", include("kiemsat.documents.urls")),
     path("tim-kiem/", include("kiemsat.search.urls")),
     path("sao-luu/", include("kiemsat.backup.urls")),
+    path("nhat-ky/", include("kiemsat.audit.urls")),
     path("dong-bo/", include("kiemsat.sync.urls")),
     path("", include("kiemsat.legal.urls")),
 ]

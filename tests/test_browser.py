@@ -77,6 +77,8 @@ def test_log_in_create_a_case_with_three_events_and_find_it(page, live_server, u
 
     page.goto(live_server.url + "/so-thu-ly/")
     page.fill("#q", "dang thi ngoc anh")
-    page.wait_for_function("document.querySelectorAll('.register-table tbody a').length === 1")
+    from playwright.sync_api import expect
+
+    expect(page.locator(".register-table tbody a")).to_have_count(1)
     assert page.locator(".register-table tbody a").inner_text() == "Đặng Thị Ngọc Ánh"
     page.wait_for_url("**q=dang*")  # the search is in the address, so Back and bookmarks work

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -6,6 +6,4 @@ urlpatterns = [
     path("", views.index, name="backup_index"),
     path("tien-do/<int:pk>/", views.progress, name="backup_progress"),
     path("kiem-tra/", views.verify, name="backup_verify"),
-    # until kiemsat/urls.py mounts it at /nhat-ky/: the audit log page lives here
-    path("nhat-ky/", include("kiemsat.audit.urls")),
 ]

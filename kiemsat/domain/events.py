@@ -158,7 +158,7 @@ def _types() -> tuple[EventType, ...]:
         ("execution_exempted", "Miễn chấp hành", X, {"has_number": True}),
         ("evasion", "Trốn tránh thi hành", X, {"has_end": True}),
         # Procuracy
-        ("archived", "Nộp lưu hồ sơ kiểm sát", V, {}),
+        ("archived", "Nộp lưu hồ sơ kiểm sát", V, {"has_number": True}),  # number: the archive reference
     ]
     return tuple(
         EventType(code=c, label=label, phase=ph, order=i, **kw) for i, (c, label, ph, kw) in enumerate(rows)

@@ -49,7 +49,7 @@ def test_pages_work_under_the_policy(page, live_server, users, make_case):  # no
 
     # dashboard chart script and the audit page's htmx check
     page.goto(live_server.url + "/")
-    page.goto(live_server.url + "/sao-luu/nhat-ky/")
+    page.goto(live_server.url + "/nhat-ky/")
     page.click("button:has-text('Kiểm tra tính toàn vẹn')")
     page.locator("#audit-verify.alert-success").wait_for()
 
