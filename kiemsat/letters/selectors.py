@@ -161,41 +161,12 @@ def unanswered(user, as_of: dt.date | None = None) -> list[Unanswered]:
     return out
 
 
-@dataclass
-class UrgeAgain:
-    case_id: int
-    person: str
-    so_thu_ly: str
-    last_letter: Letter
-    last_date: dt.date
-    again_on: dt.date
-    times: int
+def urge_again(user, as_of: dt.date | None = None) -> list:
+    """People cited in an issued urging letter who are still not delivered N days after the last one,
+    and not under a postponement of execution. One rule for every page: execution.selectors.urge_again."""
+    from kiemsat.execution.selectors import urge_again as execution_urge_again
 
-
-def urge_again(user, as_of: dt.date | None = None) -> list[UrgeAgain]:
-    """People cited in an issued urging letter who are still not delivered N days after the last one."""
-    as_of = as_of or services.today()
-    rows = (LetterFinding.objects.filter(letter__in=visible_letters(user).filter(kind=Kind.URGE, state=State.ISSUED),
-                                         case__isnull=False)
-            .select_related("letter__unit").order_by("letter__issued_on", "letter_id"))
-    last: dict[int, tuple] = {}
-    times: dict[int, set] = {}
-    for lf in rows:
-        last[lf.case_id] = (lf.letter, lf.person, lf.so_thu_ly)
-        times.setdefault(lf.case_id, set()).add(lf.letter_id)
-    if not last:
-        return []
-    done = set(Event.objects.filter(case_id__in=list(last), code__in=services.ACCEPTED_EXEC)
-               .filter(Q(date__lte=as_of) | Q(date__isnull=True, received__lte=as_of)).values_list("case_id", flat=True))
-    out = []
-    for cid, (letter, person, stl) in last.items():
-        if cid in done:
-            continue
-        again = letter.issued_on + dt.timedelta(days=services.settings_for(letter.unit).urge_days)
-        if as_of >= again:
-            out.append(UrgeAgain(cid, person, stl, letter, letter.issued_on, again, len(times[cid])))
-    out.sort(key=lambda r: r.again_on)
-    return out
+    return execution_urge_again(user, as_of or services.today())
 
 
 # ------------------------------------------------------------------------------ statistics

@@ -90,6 +90,13 @@ def test_people_still_not_delivered_resurface_n_days_after_an_urging_letter(samp
     case_services.record_event(actor=None, case=delivered, code="delivered", strict=False, date=D(2025, 1, 10))
     again = selectors.urge_again(users["execution"], D(2025, 2, 1))
     assert delivered.pk not in {r.case_id for r in again} and len(again) == 8
+    # a postponement pauses urging on every page (home card, letters page, execution register)
+    postponed = Case.objects.get(pk=max(people))
+    case_services.record_event(actor=None, case=postponed, code="execution_postponed", strict=False,
+                               date=D(2025, 1, 20), end=D(2025, 3, 31))
+    again = selectors.urge_again(users["execution"], D(2025, 2, 1))
+    assert postponed.pk not in {r.case_id for r in again} and len(again) == 7
+    assert postponed.pk in {r.case_id for r in selectors.urge_again(users["execution"], D(2025, 4, 1))}
     LetterSettings.objects.create(unit=letter_unit, urge_days=60)
     assert selectors.urge_again(users["execution"], D(2025, 2, 1)) == []
 
