@@ -55,41 +55,84 @@ def _wd(d: dt.date, n: int) -> dt.date:
     return d
 
 
-def ensure_reference_data():
-    """The demo unit, courts, agencies and staff (idempotent). Returns (unit_old, unit_new, courts, agencies, staff)."""
+# The districts of the multi-unit demo (`demo-data --units N`): fictional names; each district's
+# VKSND huyện became VKSND khu vực N on 01/07/2025 (the first one is the single-unit demo's An Lạc).
+DISTRICTS = ["An Lạc", "Bạch Đằng", "Cát Hải", "Đông Triều", "Hà Nam", "Kiến Thụy", "Lạch Tray", "Minh Tân",
+             "Ngũ Lão", "Phù Liễn", "Quang Trung", "Sông Giá", "Tam Cường", "Thủy Nguyên", "Vĩnh Bảo", "Yên Hưng"]
+PARENT = "VIỆN KIỂM SÁT NHÂN DÂN THÀNH PHỐ HẢI PHÒNG"
+
+
+def ensure_reference_data(index: int | None = None):
+    """The demo unit, courts, agencies and staff (idempotent). Returns (unit_old, unit_new, courts, agencies, staff).
+
+    `index` None is the single-unit demo (VKSND khu vực 3, accounts lanhdao, ksv1…); an integer i ≥ 1 is the
+    i-th unit of the multi-unit demo (VKSND khu vực i, district DISTRICTS[i-1], accounts kv<i>.lanhdao…)."""
+    if index is None:
+        kv, district, prefix = 3, "An Lạc", ""
+    else:
+        kv = index
+        district = DISTRICTS[(index - 1) % len(DISTRICTS)] + ("" if index <= len(DISTRICTS) else f" {index}")
+        prefix = f"kv{index}."
     new_unit, _ = Unit.objects.get_or_create(
-        name="Viện kiểm sát nhân dân khu vực 3 – Hải Phòng",
-        defaults=dict(short_name="VKSND KV3", parent_name="VIỆN KIỂM SÁT NHÂN DÂN THÀNH PHỐ HẢI PHÒNG",
-                      symbol="VKSKV3", place="An Lạc", valid_from=REFORM),
+        name=f"Viện kiểm sát nhân dân khu vực {kv} – Hải Phòng",
+        defaults=dict(short_name=f"VKSND KV{kv}", parent_name=PARENT,
+                      symbol=f"VKSKV{kv}", place=district, valid_from=REFORM),
     )
     old_unit, _ = Unit.objects.get_or_create(
-        name="Viện kiểm sát nhân dân huyện An Lạc",
-        defaults=dict(short_name="VKSND huyện An Lạc", parent_name="VIỆN KIỂM SÁT NHÂN DÂN THÀNH PHỐ HẢI PHÒNG",
-                      symbol="VKS-AL", place="An Lạc", valid_to=REFORM - dt.timedelta(days=1), successor=new_unit),
+        name=f"Viện kiểm sát nhân dân huyện {district}",
+        defaults=dict(short_name=f"VKSND huyện {district}", parent_name=PARENT,
+                      symbol=f"VKS-{''.join(w[0] for w in district.split())}", place=district,
+                      valid_to=REFORM - dt.timedelta(days=1), successor=new_unit),
     )
-    new_court, _ = Court.objects.get_or_create(name="Tòa án nhân dân khu vực 3 – Hải Phòng",
-                                               defaults=dict(short_name="TAND KV3", valid_from=REFORM))
+    new_court, _ = Court.objects.get_or_create(name=f"Tòa án nhân dân khu vực {kv} – Hải Phòng",
+                                               defaults=dict(short_name=f"TAND KV{kv}", valid_from=REFORM))
     old_court, _ = Court.objects.get_or_create(
-        name="Tòa án nhân dân huyện An Lạc",
-        defaults=dict(short_name="TAND huyện An Lạc", valid_to=REFORM - dt.timedelta(days=1), successor=new_court))
-    ldtb, _ = Agency.objects.get_or_create(name="Phòng Lao động – Thương binh và Xã hội huyện An Lạc",
+        name=f"Tòa án nhân dân huyện {district}",
+        defaults=dict(short_name=f"TAND huyện {district}", valid_to=REFORM - dt.timedelta(days=1), successor=new_court))
+    ldtb, _ = Agency.objects.get_or_create(name=f"Phòng Lao động – Thương binh và Xã hội huyện {district}",
                                            defaults=dict(kind=Agency.Kind.LDTBXH, valid_to=LDTBXH_END))
-    police, _ = Agency.objects.get_or_create(name="Công an huyện An Lạc",
+    police, _ = Agency.objects.get_or_create(name=f"Công an huyện {district}",
                                              defaults=dict(kind=Agency.Kind.POLICE, valid_to=REFORM - dt.timedelta(days=1)))
-    police_new, _ = Agency.objects.get_or_create(name="Công an xã Tân Lập", defaults=dict(kind=Agency.Kind.POLICE,
-                                                                                          valid_from=REFORM))
-    staff = []
-    hashed = None
-    for username, full_name, role, title in STAFF:
-        u = User.objects.filter(username=username).first()
-        if u is None:
-            from django.contrib.auth.hashers import make_password
+    commune = "Tân Lập" if index is None else f"{district} (khu vực {kv})"
+    police_new, _ = Agency.objects.get_or_create(name=f"Công an xã {commune}", defaults=dict(kind=Agency.Kind.POLICE,
+                                                                                             valid_from=REFORM))
+    staff = _ensure_staff(new_unit, prefix)
+    return old_unit, new_unit, (old_court, new_court), (ldtb, police, police_new), staff
 
-            hashed = hashed or make_password(DEMO_PASSWORD)  # one argon2 hash for every demo account
-            u = User(username=username, full_name=full_name, role=role, title=title, unit=new_unit, password=hashed)
+
+_HASHED: list[str] = []
+
+
+def _ensure_staff(unit, prefix: str, roles=STAFF) -> list:
+    from django.contrib.auth.hashers import make_password
+
+    staff = []
+    for username, full_name, role, title in roles:
+        u = User.objects.filter(username=prefix + username).first()
+        if u is None:
+            if not _HASHED:  # one argon2 hash for every demo account
+                _HASHED.append(make_password(DEMO_PASSWORD))
+            u = User(username=prefix + username, full_name=full_name, role=role, title=title, unit=unit,
+                     password=_HASHED[0])
             u.save()
         staff.append(u)
-    return old_unit, new_unit, (old_court, new_court), (ldtb, police, police_new), staff
+    return staff
+
+
+PROVINCIAL_STAFF = [
+    ("tinh.lanhdao", "Đinh Quang Vinh", Role.LEADER, "Phó Viện trưởng VKSND thành phố"),
+    ("tinh.ksv", "Mai Thu Hà", Role.PROSECUTOR, "Kiểm sát viên – Phòng kiểm sát hành chính"),
+]
+
+
+def ensure_provincial_unit():
+    """The provincial procuracy (reads every unit, read-only) and its two accounts."""
+    unit, _ = Unit.objects.get_or_create(
+        name="Viện kiểm sát nhân dân thành phố Hải Phòng",
+        defaults=dict(short_name="VKSND TP Hải Phòng", parent_name="VIỆN KIỂM SÁT NHÂN DÂN TỐI CAO",
+                      symbol="VKSHP", place="Hải Phòng", is_provincial=True),
+    )
+    return unit, _ensure_staff(unit, "", PROVINCIAL_STAFF)
 
 
 def _person(rng: random.Random) -> tuple[str, str]:
@@ -192,12 +235,17 @@ class _Ev:
 
 
 def _insert(table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
-    """Plain multi-row INSERTs: the ORM's bulk_create spends most of its time compiling SQL."""
+    """Plain multi-row INSERTs (COPY on PostgreSQL): the ORM's bulk_create spends most of its time compiling SQL."""
     from django.db import connection
 
     qn = connection.ops.quote_name
-    sql = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {qn(table)} ({', '.join(qn(c) for c in cols)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
         for i in range(0, len(rows), 5000):
             cur.executemany(sql, rows[i:i + 5000])
 
@@ -205,17 +253,38 @@ def _insert(table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
 @transaction.atomic
 def make_demo_data(n_cases: int = 70, seed: int = 2024, today: dt.date | None = None, batch: int = 20000) -> int:
     """Create the reference data and `n_cases` fictional cases. Returns the number of cases made."""
+    return _make_cases(ensure_reference_data(), n_cases, random.Random(seed), today or dt.date.today(), batch)
+
+
+def make_province_demo(units: int, cases_per_unit: int, seed: int = 2024, today: dt.date | None = None,
+                       batch: int = 20000, progress=None) -> int:
+    """A province: the provincial procuracy and `units` units (each with its pre-reform predecessor, courts,
+    agencies and staff kv<i>.*), each with `cases_per_unit` cases. One transaction per unit, so a long load
+    can be watched (`progress(i, made)`) and a failure loses one unit only. Returns the number of cases made."""
+    today = today or dt.date.today()
+    with transaction.atomic():
+        ensure_provincial_unit()
+    total = 0
+    for i in range(1, units + 1):
+        with transaction.atomic():
+            total += _make_cases(ensure_reference_data(i), cases_per_unit, random.Random(seed * 1000 + i), today, batch)
+        if progress:
+            progress(i, total)
+    return total
+
+
+def _make_cases(ref, n_cases: int, rng: random.Random, today: dt.date, batch: int) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    rng = random.Random(seed)
-    today = today or dt.date.today()
-    old_unit, new_unit, (old_court, new_court), (ldtb, police, police_new), staff = ensure_reference_data()
+    old_unit, new_unit, (old_court, new_court), (ldtb, police, police_new), staff = ref
+    district = old_unit.place or "An Lạc"
     case_staff = [u for u in staff if u.role in (Role.PROSECUTOR, Role.INSPECTOR, Role.SPECIALIST)]
     span_start = today - dt.timedelta(days=2 * 365 if n_cases <= 1000 else 6 * 365)
     span_days = max((today - dt.timedelta(days=10) - span_start).days, 1)
     seq_by_year: dict[int, int] = {}
-    for y, n in Case.objects.filter(so_thu_ly__gt="").values_list("year").annotate(n=Count("id")):
+    for y, n in (Case.objects.filter(so_thu_ly__gt="", court__in=(old_court, new_court)).values_list("year")
+                 .annotate(n=Count("id"))):
         seq_by_year[y] = n + 1000  # keep clear of numbers already in the register
     ops = connection.ops
     d_ = ops.adapt_datefield_value
@@ -247,7 +316,7 @@ def make_demo_data(n_cases: int = 70, seed: int = 2024, today: dt.date | None = 
                 court=old_court if received < REFORM else new_court,
                 proposer=proposer, assigned_to=rng.choice(case_staff), person_name=name, sex=sex,
                 birth_year=rng.randint(1975, 2006) if measure != Measure.TGD else rng.randint(today.year - 17, today.year - 12),
-                residence=f"{rng.choice(COMMUNES)}, huyện An Lạc, thành phố Hải Phòng", measure=measure,
+                residence=f"{rng.choice(COMMUNES)}, huyện {district}, thành phố Hải Phòng", measure=measure,
                 complex=complex_case, source=Case.Source.DEMO,
                 vks_proposal=rng.choice(["", "", "Đề nghị áp dụng", "Đề nghị không áp dụng do chưa đủ căn cứ"]),
             )

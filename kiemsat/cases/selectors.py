@@ -40,7 +40,19 @@ class RegisterFilters:
 def visible_cases(user) -> QuerySet[Case]:
     ids = visible_unit_ids(user)
     qs = Case.objects.all()
-    return qs if ids is None else qs.filter(unit_id__in=ids)
+    if ids is None or holds_every_case(ids):
+        return qs
+    return qs.filter(unit_id__in=ids)
+
+
+def holds_every_case(unit_ids) -> bool:
+    """True when no other unit has a case in this database (a unit's own installation): the unit
+    filter is then a no-op, and leaving it out lets the database read the register in index order
+    (a filter on the unit makes it sort the whole table for each page)."""
+    from kiemsat.org.models import Unit
+
+    others = list(Unit.objects.exclude(pk__in=list(unit_ids)).values_list("pk", flat=True))
+    return not others or not Case.objects.filter(unit_id__in=others).exists()
 
 
 def register(user, f: RegisterFilters) -> QuerySet[Case]:
@@ -65,10 +77,137 @@ def register(user, f: RegisterFilters) -> QuerySet[Case]:
     return qs.order_by(*SORTS.get(f.sort, SORTS[DEFAULT_SORT]))
 
 
+# ------------------------------------------------------------------ cached reads of the register
+# The filter lists and the page counts of a big register cost a pass over the cases each; they are kept
+# per process until the register changes (change_stamp) and at most CACHE_SECONDS.
+CACHE_SECONDS = 600
+_CACHE: dict = {}
+
+
+def change_stamp() -> tuple:
+    """Moves whenever a case is added or changed (every change of a case or of its events ends in
+    services.refresh_summary, which moves updated_at; bulk inserts add ids). Two index lookups
+    (newest id, newest updated_at), however big the register. Cases are never deleted by the
+    product (a restore replaces the database; the cache expires anyway)."""
+    top = Case.objects.order_by("-id").values_list("id", flat=True).first()
+    newest = Case.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    return top, newest
+
+
+def cached(key, compute, stamp: tuple | None = None):
+    """compute() once per (key, register state), per process."""
+    import time
+
+    stamp = change_stamp() if stamp is None else stamp
+    now = time.monotonic()
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == stamp and now - hit[1] < CACHE_SECONDS:
+        return hit[2]
+    value = compute()
+    if len(_CACHE) > 512:
+        _CACHE.clear()
+    _CACHE[key] = (stamp, now, value)
+    return value
+
+
+def _scope_key(user) -> tuple:
+    ids = visible_unit_ids(user)
+    return None if ids is None else tuple(sorted(ids))
+
+
 def years(user) -> list[int]:
-    return sorted(
-        (y for y in visible_cases(user).values_list("year", flat=True).distinct() if y), reverse=True
-    )
+    """The years of the visible cases, newest first."""
+    def compute():
+        qs = visible_cases(user)
+        return sorted((y for y in qs.values_list("year", flat=True).distinct() if y), reverse=True)
+
+    return cached(("years", _scope_key(user)), compute)
+
+
+def courts(user):
+    """The courts with at least one visible case."""
+    from kiemsat.org.models import Court
+
+    ids = cached(("courts", _scope_key(user)),
+                 lambda: sorted(c for c in visible_cases(user).values_list("court_id", flat=True).distinct() if c))
+    return Court.objects.filter(pk__in=ids)
+
+
+def stage_counts(user) -> dict[str, int]:
+    """Number of visible cases per stage (the dashboard's first line)."""
+    from django.db.models import Count
+
+    return cached(("stages", _scope_key(user)),
+                  lambda: dict(visible_cases(user).values_list("stage").annotate(n=Count("id")).order_by()))
+
+
+REGISTER_COLUMNS = ("id", "so_thu_ly", "person_name", "birth_year", "measure", "thu_ly_date", "decision_date", "outcome",
+                    "stage", "unit_id", "court_id", "assigned_to_id", "year")
+
+
+SPLIT_LIMIT = 5000
+
+
+def split_units(user, f: RegisterFilters) -> list[int] | None:
+    """The units to read one by one for this user's register (see register_page), or None. Only for
+    the plain register (any filter: the database's own plan, e.g. the (year, thụ lý date) index)."""
+    if f.unit or f.q or f.year or f.measure or f.stage or f.staff or f.court or f.outcome:
+        return None
+    ids = visible_unit_ids(user)
+    if ids is None or len(ids) < 2 or holds_every_case(ids):
+        return None
+    return sorted(ids)
+
+
+def _page_ids(ids_qs, lo: int, hi: int, count: int, split: list[int] | None, sort: str) -> list[int]:
+    from django.db import connections
+
+    if split and hi <= SPLIT_LIMIT and connections[ids_qs.db].vendor == "postgresql":
+        # A unit and its predecessors (unit_id IN (…)): read each unit's first rows from the
+        # (unit, sort) index and merge them in SQL — one ordered index scan would step over the other
+        # units' rows first (all the cases without a thụ lý date of every unit, for the default sort).
+        order = SORTS.get(sort, SORTS[DEFAULT_SORT])
+        cols = ["pk", *(o.lstrip("-") for o in order if o.lstrip("-") not in ("id", "pk"))]
+        parts = [ids_qs.filter(unit_id=u).order_by(*order).values_list(*cols)[:hi] for u in split]
+        return [r[0] for r in parts[0].union(*parts[1:], all=True).order_by(*order)[lo:hi]]
+    if lo > count // 2:
+        return list(ids_qs.reverse()[count - hi:count - lo])[::-1]
+    return list(ids_qs[lo:hi])
+
+
+def register_page(qs: QuerySet[Case], number, per_page: int = 50, split: list[int] | None = None,
+                  sort: str = DEFAULT_SORT):
+    """One page of the register.
+
+    - the count is kept per process until the register changes (a count of a million rows is the
+      slowest part of a page otherwise);
+    - the page's ids are read first — a narrow query the database answers from its indexes — then
+      only those rows, with what the table shows;
+    - a page past the middle is read from the other end (reverse order, smaller offset, then turned
+      back): the last page costs what the first does. The order always ends with the id, so both
+      directions give exactly the same pages;
+    - `split` (PostgreSQL, the first SPLIT_LIMIT rows): the units of a unit's lineage read one by one
+      and merged (split_units)."""
+    from django.core.paginator import Paginator
+
+    from django.core.exceptions import EmptyResultSet
+
+    ids_qs = qs.values_list("pk", flat=True)
+    try:
+        key = ("count", *ids_qs.query.sql_with_params())
+    except EmptyResultSet:  # e.g. a user of no unit: nothing to count
+        key = None
+    count = 0 if key is None else cached((key[0], key[1], tuple(map(str, key[2]))), ids_qs.count)
+    paginator = Paginator(ids_qs, per_page)
+    paginator.count = count  # cached_property: set, so the paginator does not count again
+    page = paginator.get_page(number)
+    lo = (page.number - 1) * per_page
+    hi = min(lo + per_page, count)
+    ids = _page_ids(ids_qs, lo, hi, count, split, sort) if hi > lo else []
+    rows = {c.pk: c for c in Case.objects.filter(pk__in=ids).select_related("assigned_to").only(
+        *REGISTER_COLUMNS, "assigned_to__full_name")}
+    page.object_list = [rows[i] for i in ids if i in rows]
+    return page
 
 
 def case_timeline(case: Case):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 from kiemsat.domain.events import EVENT_TYPE_BY_CODE, MEASURE_LABELS, OUTCOME_LABELS
 from kiemsat.domain.stage import STAGE_LABELS
 from kiemsat.org import permissions as perm
-from kiemsat.org.models import CASE_STAFF_ROLES, Court, Role, User
+from kiemsat.org.models import CASE_STAFF_ROLES, Role, User
 
 from . import selectors, services
 from kiemsat.web.fields import apply_service_errors
@@ -36,16 +35,18 @@ def register_list(request):
         outcome=g.get("outcome", ""), unit=_int(g.get("unit")), sort=g.get("sort", selectors.DEFAULT_SORT),
     )
     qs = selectors.register(request.user, f)
-    page = Paginator(qs, 50).get_page(g.get("page"))
-    ctx = {
-        "page": page, "f": f, "years": selectors.years(request.user),
+    page = selectors.register_page(qs, g.get("page"), split=selectors.split_units(request.user, f), sort=f.sort)
+    ctx = {"page": page, "f": f}
+    if request.htmx and request.htmx.target == "register-rows":  # the rows only: no filter lists to read
+        return render(request, "cases/_register_rows.html", ctx)
+    ctx.update({
+        "years": selectors.years(request.user),
         "measures": MEASURE_LABELS.items(), "stages": STAGE_LABELS.items(), "outcomes": OUTCOME_LABELS.items(),
         "staff": User.objects.filter(unit_id=request.user.unit_id, role__in=[*CASE_STAFF_ROLES, Role.LEADER]),
-        "courts": Court.objects.filter(cases__in=selectors.visible_cases(request.user)).distinct(),
+        "courts": selectors.courts(request.user),
         "can_create": perm.can_create_case(request.user),
-    }
-    template = "cases/_register_rows.html" if request.htmx and request.htmx.target == "register-rows" else "cases/register.html"
-    return render(request, template, ctx)
+    })
+    return render(request, "cases/register.html", ctx)
 
 
 def _get_case(request, pk) -> Case:
@@ -101,8 +102,14 @@ def case_create(request):
     if not perm.can_create_case(request.user):
         raise PermissionDenied("Bạn không có quyền tạo vụ việc.")
     is_leader = request.user.role == Role.LEADER
+    suggestion = None
+    if is_leader:  # the least loaded staff member, with the reason (workload app)
+        from kiemsat.workload.selectors import suggest_assignee
+
+        suggestion = suggest_assignee(request.user)
+    initial_staff = suggestion.user.pk if suggestion and suggestion.user else request.user.pk
     form = CaseForm(request.POST or None, unit=request.user.unit, can_assign=is_leader,
-                    initial={"assigned_to": request.user.pk})
+                    initial={"assigned_to": initial_staff})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         if not is_leader:
@@ -114,7 +121,7 @@ def case_create(request):
         else:
             messages.success(request, f"Đã tạo vụ việc của {case.person_name}.")
             return redirect("case_detail", pk=case.pk)
-    return render(request, "cases/case_form.html", {"form": form, "title": "Thêm vụ việc"})
+    return render(request, "cases/case_form.html", {"form": form, "title": "Thêm vụ việc", "suggestion": suggestion})
 
 
 def case_edit(request, pk):

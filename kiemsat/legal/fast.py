@@ -113,12 +113,21 @@ def _read_cases(qs) -> tuple[np.ndarray, Columns]:
     last = None
     base = qs.order_by()
     with conn.cursor() as cur:
+        raw = None
+        if conn.vendor == "postgresql":  # binary results: the digests arrive as bytes, not as hex text
+            import psycopg
+
+            raw = psycopg.Cursor(conn.connection)
         while True:
             part = base if last is None else base.filter(pk__gt=last)
             part = part.order_by("pk").values(kpk=F("pk"), kdg=F("digest__packed"))[:READ_CHUNK]
             sql, params = part.query.sql_with_params()
-            cur.execute(agg.format(sql), params)
-            n, last, idtext, buf = cur.fetchone()
+            if raw is not None:
+                raw.execute(agg.format(sql), params, binary=True)
+                n, last, idtext, buf = raw.fetchone()
+            else:
+                cur.execute(agg.format(sql), params)
+                n, last, idtext, buf = cur.fetchone()
             if not n:
                 break
             ids_parts.append(np.array(idtext.split(","), dtype=np.int64))

@@ -155,13 +155,14 @@ _UNIT_CACHE: dict = {}
 
 def _unit_view(user, qs, as_of: dt.date):
     """(scan, its columns, execution watch) of the user's units as of a date, kept per process until
-    the register, the ruleset or the calendar changes (register_stamp and the active versions)."""
-    from kiemsat.cases.services import register_stamp
+    the register, the ruleset or the calendar changes (cases.selectors.change_stamp: two index lookups,
+    not a pass over the register; and the active versions)."""
+    from kiemsat.cases.selectors import change_stamp
     from kiemsat.org.permissions import visible_unit_ids
 
     ids = visible_unit_ids(user)
     key = (tuple(ids) if ids is not None else None, as_of, services.active_ruleset()[0],
-           services.active_calendar()[0], register_stamp(), qs.db)
+           services.active_calendar()[0], change_stamp(), qs.db)
     hit = _UNIT_CACHE.get(key[0])
     if hit is not None and hit[0] == key:
         return hit[1]
@@ -182,22 +183,29 @@ def dashboard(user, as_of: dt.date | None = None, period: tuple[dt.date, dt.date
     as_of = as_of or services.local_today()
     qs = visible_cases(user)
     sc, L, execution = _unit_view(user, qs, as_of)
-    urgent = np.flatnonzero(L.status >= 2)
-    # overdue first, then due soon; each by due date
-    urgent = urgent[np.lexsort((L.due[urgent], L.status[urgent] != 2))]
+    # what depends only on the scan is computed once per cached scan (a province: a million findings)
+    derived = L.__dict__.setdefault("_dashboard", {})
+    urgent = derived.get("urgent")
+    if urgent is None:
+        urgent = np.flatnonzero(L.status >= 2)
+        # overdue first, then due soon; each by due date
+        urgent = derived["urgent"] = urgent[np.lexsort((L.due[urgent], L.status[urgent] != 2))]
     mine_ids = np.fromiter(qs.filter(assigned_to=user).values_list("pk", flat=True), dtype=np.int64)
-    mine = urgent[np.isin(L.case_id[urgent], mine_ids)]
+    mine = urgent[np.isin(L.case_id[urgent], mine_ids)] if len(mine_ids) else urgent[:0]
     start, end = period or (dt.date(as_of.year, 1, 1), as_of)
-    vio = (L.status == 1) & (L.actual >= start.toordinal()) & (L.actual <= end.toordinal())
-    bodies, counts = np.unique(L.responsible()[vio], return_counts=True)
-    by_body = sorted(((RESPONSIBLE_LABELS.get(b, "—"), int(n)) for b, n in zip(bodies, counts)), key=lambda kv: -kv[1])
+    if (start, end) not in derived:
+        vio = (L.status == 1) & (L.actual >= start.toordinal()) & (L.actual <= end.toordinal())
+        bodies, counts = np.unique(L.responsible()[vio], return_counts=True)
+        derived[(start, end)] = (int(vio.sum()), sorted(((RESPONSIBLE_LABELS.get(b, "—"), int(n))
+                                                         for b, n in zip(bodies, counts)), key=lambda kv: -kv[1]))
+    violation_count, by_body = derived[(start, end)]
     return {
         "as_of": as_of,
         "mine": _entries(sc, mine[:DASHBOARD_ROWS]),
         "mine_count": len(mine),
         "unit": _entries(sc, urgent[:DASHBOARD_ROWS]),
         "unit_count": len(urgent),
-        "violation_count": int(vio.sum()),
+        "violation_count": violation_count,
         "by_body": by_body,
         "period": (start, end),
         "execution": execution,
