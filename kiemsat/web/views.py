@@ -94,13 +94,10 @@ def _period(kind: str, today):
 def home(request):
     """The dashboard: what is overdue or due soon (mine, the unit's), execution countdowns,
     violations found this period by responsible body."""
-    from django.db.models import Count
-
     from kiemsat.legal import selectors as legal_selectors
     from kiemsat.legal.services import local_today
 
-    qs = selectors.visible_cases(request.user)
-    by_stage = dict(qs.values_list("stage").annotate(n=Count("id")))
+    by_stage = selectors.stage_counts(request.user)
     stages = [(k, v, by_stage.get(k, 0)) for k, v in STAGE_LABELS.items()]
     kind = request.GET.get("ky") if request.GET.get("ky") in PERIODS else "year"
     today = local_today()
