@@ -197,7 +197,7 @@ KIEMSAT_BACKUP_REMIND_DAYS = int(os.environ.get("KIEMSAT_BACKUP_REMIND_DAYS", 30
 KIEMSAT_BACKUP_DIR = os.environ.get("KIEMSAT_BACKUP_DIR", str(DATA_DIR / "sao-luu"))
 KIEMSAT_BACKUP_RECIPIENT = os.environ.get("KIEMSAT_BACKUP_RECIPIENT", "")  # the unit's age public key (age1…), optional
 
-# Security (docs/parts/security.md). Everything here holds on every instance; KIEMSAT_HTTPS=1 when a
+# Security (docs/ARCHITECTURE.md, Decisions: CSP, deployment checks). Everything here holds on every instance; KIEMSAT_HTTPS=1 when a
 # TLS reverse proxy serves the app on a LAN.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
