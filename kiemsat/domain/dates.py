@@ -52,6 +52,8 @@ def _result(d: dt.date, kind: str, warning: str = "") -> DateResult:
 
 def excel_serial_to_date(serial: float, date1904: bool = False) -> DateResult:
     """An Excel serial number -> date (fraction = time of day, dropped)."""
+    if isinstance(serial, float) and serial == 0:
+        serial = 0.0  # -0.0 is the same cell value; say it the same way
     try:
         n = int(serial)
     except (TypeError, ValueError, OverflowError):
