@@ -114,8 +114,9 @@ def test_postgresql_round_trip(tmp_path):
     import psycopg
 
     base = url.rsplit("/", 1)[0]
+    admin = f"{base}/postgres"  # DATABASE_URL's own database need not exist (the suite uses test_<name>)
     names = [f"ksbk_{os.getpid()}_{i}" for i in (1, 2)]
-    with psycopg.connect(url, autocommit=True) as pg:
+    with psycopg.connect(admin, autocommit=True) as pg:
         for n in names:
             pg.execute(f'DROP DATABASE IF EXISTS "{n}"')
             pg.execute(f'CREATE DATABASE "{n}"')
@@ -148,6 +149,6 @@ def test_postgresql_round_trip(tmp_path):
         r = kiemsat(names[1], dst, "restore", str(f), "--identity-file", str(idf))
         assert r.returncode != 0 and "đã có dữ liệu" in r.stderr
     finally:
-        with psycopg.connect(url, autocommit=True) as pg:
+        with psycopg.connect(admin, autocommit=True) as pg:
             for n in names:
                 pg.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
