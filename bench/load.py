@@ -110,7 +110,11 @@ def user_loop(i: int, args, case_ids: list[int], stop_at: float, stats: Stats) -
     leader = i % 4 == 0  # 5 of 20 users are leaders (they write); the rest read and write less
     username = LEADERS[i % 2] if leader else STAFF[i % len(STAFF)]
     c = Client(args.host, args.port)
-    c.login(username)
+    try:
+        c.login(username)
+    except Exception as exc:  # noqa: BLE001 — a user who cannot log in is an error, not a silent dead thread
+        stats.add("login", 0.0, False, note=repr(exc))
+        return
     today = dt.date.today().strftime("%d/%m/%Y")
     while time.time() < stop_at:
         time.sleep(rnd.uniform(0.5, 2.0))
@@ -148,7 +152,11 @@ def user_loop(i: int, args, case_ids: list[int], stop_at: float, stats: Stats) -
         except Exception as exc:  # noqa: BLE001
             stats.add(action, time.perf_counter() - t0, False, note=repr(exc))
             c = Client(args.host, args.port)
-            c.login(username)
+            try:
+                c.login(username)
+            except Exception as exc2:  # noqa: BLE001
+                stats.add("login", 0.0, False, note=repr(exc2))
+                return
             continue
         secs = time.perf_counter() - t0
         locked = "database is locked" in html
@@ -201,12 +209,21 @@ def main() -> int:
                                "--port", str(args.port), "--threads", str(args.threads)],
                               stdout=log, stderr=subprocess.STDOUT, env=_env(args))
     try:
-        for _ in range(120):
+        for _ in range(240):
+            if server.poll() is not None:
+                break
             try:
                 http.client.HTTPConnection(args.host, args.port, timeout=2).request("GET", "/dang-nhap/")
                 break
             except OSError:
                 time.sleep(0.5)
+        else:
+            server.poll()
+        if server.returncode is not None:
+            log.flush()
+            print("the server did not start:\n" + (Path(args.data_dir) / "load-server.log").read_text(errors="replace")[-3000:],
+                  file=sys.stderr)
+            return 2
         stats = Stats()
         stop_at = time.time() + args.minutes * 60
         threads = [threading.Thread(target=user_loop, args=(i, args, ids, stop_at, stats), daemon=True)
@@ -224,6 +241,11 @@ def main() -> int:
     server_log = (Path(args.data_dir) / "load-server.log").read_text(errors="replace")
     locked_log = server_log.count("database is locked")
     all_t = [x for v in stats.times.values() for x in v]
+    if not all_t:
+        print("no request was made", file=sys.stderr)
+        for s in stats.samples:
+            print("  error:", s, file=sys.stderr)
+        return 1
     print(f"\n{args.users} users, {wall:.0f} s, {len(all_t)} requests ({len(all_t) / wall:.1f}/s) on {machine()}")
     print(f"{'action':<14}{'n':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     for action, ts in sorted(stats.times.items()):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -82,16 +84,55 @@ def register(user, f: RegisterFilters) -> QuerySet[Case]:
 # per process until the register changes (change_stamp) and at most CACHE_SECONDS.
 CACHE_SECONDS = 600
 _CACHE: dict = {}
+_COUNT_LOCK = threading.Lock()
 
 
-def change_stamp() -> tuple:
+def change_stamp(db: str = "default") -> tuple:
     """Moves whenever a case is added or changed (every change of a case or of its events ends in
     services.refresh_summary, which moves updated_at; bulk inserts add ids). Two index lookups
     (newest id, newest updated_at), however big the register. Cases are never deleted by the
     product (a restore replaces the database; the cache expires anyway)."""
-    top = Case.objects.order_by("-id").values_list("id", flat=True).first()
-    newest = Case.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    top = Case.objects.using(db).order_by("-id").values_list("id", flat=True).first()
+    newest = Case.objects.using(db).order_by("-updated_at").values_list("updated_at", flat=True).first()
     return top, newest
+
+
+CHANGE_OVERLAP_SECONDS = 120  # cases changed this long before a mark are read again (see changes_since)
+CHANGES_LIMIT = 5000
+
+
+def change_mark(db: str = "default") -> tuple:
+    """(highest id, newest updated_at, number of cases) — read before a cached value is computed, so
+    that changes_since(mark) later names every case changed since (three index lookups)."""
+    from django.db.models import Max
+
+    objs = Case.objects.using(db)
+    return (objs.aggregate(m=Max("id"))["m"], objs.aggregate(m=Max("updated_at"))["m"], objs.count())
+
+
+def changes_since(mark: tuple, db: str = "default", overlap: float | None = None) -> list[int] | None:
+    """Ids of the cases created or changed since change_mark() gave `mark` (with a margin of
+    CHANGE_OVERLAP_SECONDS for transactions that commit after a later one), for caches that patch
+    themselves; None when that cannot be told — a case removed (the count does not add up), the
+    register gone back in time (a restore), more than CHANGES_LIMIT changes: compute again.
+    Every change of a case or its events moves its updated_at (services.refresh_summary; bulk
+    inserts and the checklist set it too)."""
+    import datetime as dt
+
+    from django.db.models import Q
+
+    top, newest, total = mark
+    if top is None or newest is None:
+        return None
+    now_top, now_newest, now_total = change_mark(db)
+    if now_top is None or now_newest is None or now_top < top or now_newest < newest:
+        return None
+    margin = dt.timedelta(seconds=CHANGE_OVERLAP_SECONDS if overlap is None else overlap)
+    got = list(Case.objects.using(db).filter(Q(updated_at__gte=newest - margin) | Q(pk__gt=top))
+               .values_list("pk", flat=True)[:CHANGES_LIMIT + 1])
+    if len(got) > CHANGES_LIMIT or now_total != total + sum(1 for pk in got if pk > top):
+        return None
+    return got
 
 
 def cached(key, compute, stamp: tuple | None = None):
@@ -108,6 +149,47 @@ def cached(key, compute, stamp: tuple | None = None):
         _CACHE.clear()
     _CACHE[key] = (stamp, now, value)
     return value
+
+
+COUNT_IDS_LIMIT = 20_000
+_COUNTS: dict = {}
+
+
+def _count(key, ids_qs) -> int:
+    """ids_qs.count(), kept per process. A small result (≤ COUNT_IDS_LIMIT cases, e.g. a name
+    search, which the database can only count by reading every row) keeps its ids, so after a
+    change only the changed cases are tested again (changes_since); a big one is counted again."""
+    import numpy as np
+
+    now = time.monotonic()
+    hit = _COUNTS.get(key)
+    stamp = change_stamp(ids_qs.db)
+    if hit is not None and hit[0] == stamp and now - hit[1] < CACHE_SECONDS:
+        return hit[3]
+    with _COUNT_LOCK:
+        hit = _COUNTS.get(key)
+        if hit is not None and hit[0] == stamp and now - hit[1] < CACHE_SECONDS:
+            return hit[3]
+        mark = change_mark(ids_qs.db)
+        ids = None
+        if hit is not None and hit[4] is not None and now - hit[1] < CACHE_SECONDS:
+            changed = changes_since(hit[2], ids_qs.db)
+            if changed is not None:
+                ch = np.asarray(changed, dtype=np.int64)
+                now_in = np.fromiter(ids_qs.filter(pk__in=changed).order_by(), dtype=np.int64) if changed else ch
+                ids = np.union1d(hit[4][~np.isin(hit[4], ch)], now_in)
+        made = hit[1] if ids is not None else now
+        if ids is None:
+            n = ids_qs.count()
+            if n <= COUNT_IDS_LIMIT:
+                ids = np.unique(np.fromiter(ids_qs.order_by(), dtype=np.int64))
+                n = len(ids)
+        else:
+            n = len(ids)
+        if len(_COUNTS) > 512:
+            _COUNTS.clear()
+        _COUNTS[key] = (stamp, made, mark, n, ids)
+        return n
 
 
 def _scope_key(user) -> tuple:
@@ -197,7 +279,7 @@ def register_page(qs: QuerySet[Case], number, per_page: int = 50, split: list[in
         key = ("count", *ids_qs.query.sql_with_params())
     except EmptyResultSet:  # e.g. a user of no unit: nothing to count
         key = None
-    count = 0 if key is None else cached((key[0], key[1], tuple(map(str, key[2]))), ids_qs.count)
+    count = 0 if key is None else _count(("count", key[1], tuple(map(str, key[2]))), ids_qs)
     paginator = Paginator(ids_qs, per_page)
     paginator.count = count  # cached_property: set, so the paginator does not count again
     page = paginator.get_page(number)

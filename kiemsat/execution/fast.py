@@ -198,4 +198,49 @@ def table(qs, as_of: dt.date) -> Table:
     if n:
         order = np.argsort(names, kind="stable")
         t.name_rank[order] = np.arange(n)
+    t._names = names
+    return t
+
+
+REFRESH_LIMIT = 5000  # changed cases beyond which refresh gives up (the caller makes the table again)
+
+
+def refresh(old: Table, qs, as_of: dt.date, changed) -> Table | None:
+    """The Table `old` of qs brought up to date after the cases `changed` (ids, in or out of qs) were
+    created, changed or removed: only those cases are read and computed again (a case's columns do
+    not depend on the other cases; the name order is recomputed only when a name or the set of
+    cases changed). Equal to table(qs, as_of) (tests/legal/test_incremental.py). None when it
+    cannot be done this way: make the table again."""
+    names_old = old.__dict__.get("_names")
+    changed = np.unique(np.asarray(list(changed), dtype=np.int64))
+    if names_old is None or len(changed) > REFRESH_LIMIT or tuple(qs.query.order_by) or qs.query.is_sliced:
+        return None
+    if len(old.ids) > 1 and not (old.ids[1:] > old.ids[:-1]).all():
+        return None
+    sub = table(qs.filter(pk__in=changed.tolist()), as_of) if len(changed) else None
+    sub_ids = sub.ids if sub is not None else np.zeros(0, dtype=np.int64)
+    kept = ~np.isin(old.ids, changed)
+    ids = np.union1d(old.ids[kept], sub_ids)
+    o2n = np.searchsorted(ids, old.ids[kept])
+    s2n = np.searchsorted(ids, sub_ids)
+    cols = {}
+    for k in Table.FIELDS:
+        if k in ("ids", "name_rank"):
+            continue
+        a = getattr(old, k)
+        out = np.zeros(len(ids), dtype=a.dtype)
+        out[o2n] = a[kept]
+        if sub is not None:
+            out[s2n] = getattr(sub, k)
+        cols[k] = out
+    names = np.empty(len(ids), dtype=object)
+    names[o2n] = names_old[kept]
+    if sub is not None:
+        names[s2n] = sub._names
+    t = Table(ids=ids, name_rank=np.zeros(len(ids), dtype=np.int64), **cols)
+    if len(ids) == len(old.ids) and (ids == old.ids).all() and (names == names_old).all():
+        t.name_rank = old.name_rank
+    elif len(ids):
+        t.name_rank[np.argsort(names, kind="stable")] = np.arange(len(ids))
+    t._names = names
     return t

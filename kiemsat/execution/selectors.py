@@ -21,6 +21,8 @@ ruleset or calendar, or the date changes, like the dashboard's scan.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -327,11 +329,31 @@ def table(user, as_of: dt.date | None = None, stamp_: tuple | None = None):
     hit = _CACHE.get(key[0])
     if hit is not None and hit[0] == key:
         return hit[1]
-    t = fast.table(qs, as_of)
-    if len(_CACHE) > 16:
-        _CACHE.clear()
-    _CACHE[key[0]] = (key, t)
-    return t
+    with _LOCK:  # one thread brings a scope up to date; the others wait for it rather than repeat it
+        from kiemsat.cases.selectors import change_mark, changes_since
+
+        hit = _CACHE.get(key[0])
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        now = time.monotonic()
+        mark = change_mark(qs.db)  # before reading: what changes from here on is read again next time
+        t = None
+        if hit is not None and hit[0][:4] == key[:4] and hit[0][5] == key[5] and now - hit[2] < FULL_SECONDS:
+            changed = changes_since(hit[3], qs.db, OVERLAP_SECONDS)
+            if changed is not None:
+                t = fast.refresh(hit[1], qs, as_of, changed)
+        made = hit[2] if t is not None else now
+        if t is None:
+            t = fast.table(qs, as_of)
+        if len(_CACHE) > 16:
+            _CACHE.clear()
+        _CACHE[key[0]] = (key, t, made, mark)
+        return t
+
+
+_LOCK = threading.Lock()
+FULL_SECONDS = 600  # a cached table is patched (fast.refresh) for at most this long, then made again
+OVERLAP_SECONDS = None  # margin of cases.selectors.changes_since (None: its default); tests set 0
 
 
 _ROWS: dict = {}

@@ -147,35 +147,133 @@ def _read_cases(qs) -> tuple[np.ndarray, Columns]:
     return ids, Columns.from_array(arr)
 
 
+def _evaluate(cols: Columns, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.date, soon: dt.date,
+              keep: frozenset, shared) -> Hits:
+    """vector.evaluate with the parameter numbering of `shared` (kept by the scan, so the hits of a
+    later partial evaluation — see refresh — number the parameter values alike), its hits in a
+    canonical order: by case row, then the ruleset's order (a case's hits of one rule as the
+    evaluator gives them). A partial evaluation of some cases therefore gives exactly their part
+    of a full one."""
+    from kiemsat.domain import vector as V
+
+    parts, fbs = [], []
+    for a in range(0, max(cols.n, 1), V.BLOCK):  # blocks of cases that stay in the processor's caches
+        ev = V._Eval(cols.block(a, min(a + V.BLOCK, cols.n)), ruleset, calendar, as_of, soon, keep, shared)
+        ev.run()
+        for p in ev.out:
+            p["row"] = p["row"] + a
+            parts.append(p)
+        fbs.append(ev.fb)
+    fb = np.concatenate(fbs) if len(fbs) > 1 else fbs[0]
+    if parts:
+        cols_out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    else:
+        cols_out = {k: np.zeros(0, dtype=np.int64) for k in (*V._FIELDS, "act_flags")}
+    drop = fb[cols_out["row"]]
+    if drop.any():
+        cols_out = {k: v[~drop] for k, v in cols_out.items()}
+    nrules = len(ruleset.rules) + 1
+    o = np.argsort(cols_out["row"].astype(np.int64) * nrules + cols_out["rule"], kind="stable")
+    cols_out = {k: v[o] for k, v in cols_out.items()}
+    return Hits(rows=cols_out["row"], cols=cols_out, fallback=fb, ruleset=ruleset, calendar=calendar, as_of=as_of,
+                pvs=shared.pv.items, pnames=shared.pnames, rule_pos={r.id: i for i, r in enumerate(ruleset.rules)})
+
+
+def _engine_entries(db: str, ids: np.ndarray, rows: np.ndarray, ctx) -> list:
+    """(row, rule position, Scanned) of the engine's findings for the given rows (cases the columns
+    leave to it), sorted by row then rule position (a case's findings of one rule in the engine's order)."""
+    from .services import Scanned, facts_for
+
+    ruleset, calendar, as_of, due_soon_wd, keep, soon = ctx[:6]
+    pos_of: dict[int, list[int]] = {}
+    for r in rows.tolist():
+        pos_of.setdefault(int(ids[r]), []).append(r)
+    out: list[tuple[int, int, Scanned]] = []
+    rule_pos = {r.id: i for i, r in enumerate(ruleset.rules)}
+    fb_ids = list(pos_of)
+    for i in range(0, len(fb_ids), CHUNK):
+        for c in facts_for(qs=Case.objects.using(db).filter(pk__in=fb_ids[i:i + CHUNK])):
+            cid = int(c.key)
+            for f in engine.evaluate(c, ruleset, calendar, as_of, due_soon_wd, statuses=keep, soon_until=soon):
+                for r in pos_of[cid]:
+                    out.append((r, rule_pos.get(f.rule, -1), Scanned(cid, c, f)))
+    out.sort(key=lambda e: (e[0], e[1]))
+    return out
+
+
 def scan(qs, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.date, due_soon_wd: int,
          statuses) -> FindingsScan:
-    from .services import Scanned, facts_for
+    from kiemsat.domain import vector as V
 
     t0 = time.perf_counter()
     keep = frozenset(statuses)
     soon = calendar.add_wd(as_of, due_soon_wd)
     ids, cols = _read(qs)
     t2 = time.perf_counter()
-    hits = evaluate(cols, ruleset, calendar, as_of, due_soon_wd, keep, soon)
+    shared = V._Shared()
+    hits = _evaluate(cols, ruleset, calendar, as_of, soon, keep, shared)
     t3 = time.perf_counter()
-    # the engine for the rest
-    fb_rows = np.flatnonzero(hits.fallback)
-    pos_of: dict[int, list[int]] = {}
-    for r in fb_rows.tolist():
-        pos_of.setdefault(int(ids[r]), []).append(r)
-    fb_entries: list[tuple[int, int, Scanned]] = []  # (row, rule position, Scanned)
-    rule_pos = hits.rule_pos
-    fb_ids = list(pos_of)
-    for i in range(0, len(fb_ids), CHUNK):
-        for c in facts_for(qs=Case.objects.using(qs.db).filter(pk__in=fb_ids[i:i + CHUNK])):
-            cid = int(c.key)
-            for f in engine.evaluate(c, ruleset, calendar, as_of, due_soon_wd, statuses=keep, soon_until=soon):
-                for r in pos_of[cid]:
-                    fb_entries.append((r, rule_pos.get(f.rule, -1), Scanned(cid, c, f)))
+    ctx = (ruleset, calendar, as_of, due_soon_wd, keep, soon, shared)
+    fb_entries = _engine_entries(qs.db, ids, np.flatnonzero(hits.fallback), ctx)
     out = FindingsScan(qs.db, ids, hits, fb_entries)
+    out.ctx = ctx
     t4 = time.perf_counter()
     out.timings = {"read": t2 - t0, "columns": t3 - t2, "engine": t4 - t3,
-                   "cases": len(ids), "engine_cases": len(fb_ids)}
+                   "cases": len(ids), "engine_cases": int(hits.fallback.sum())}
+    return out
+
+
+REFRESH_LIMIT = 5000  # changed cases beyond which refresh gives up (the caller scans again)
+
+
+def refresh(old: FindingsScan, qs, changed) -> FindingsScan | None:
+    """The scan `old` of qs brought up to date after the cases `changed` (ids, in or out of qs)
+    were created, changed or removed: only those cases are read and evaluated again, the other
+    cases' findings are kept. The result equals scan(qs, …) with the same ruleset, calendar and
+    dates (tests/legal/test_incremental.py). None when it cannot be done this way (an ordered
+    queryset, too many changes, a scan not made by `scan`): scan again."""
+    ctx = getattr(old, "ctx", None)
+    if ctx is None or tuple(qs.query.order_by) or qs.query.is_sliced or qs.query.distinct or qs.db != old._db:
+        return None
+    changed = np.unique(np.asarray(list(changed), dtype=np.int64))
+    if len(changed) > REFRESH_LIMIT:
+        return None
+    t0 = time.perf_counter()
+    ruleset, calendar, as_of, due_soon_wd, keep, soon, shared = ctx
+    old_ids = old._ids
+    if len(old_ids) > 1 and not (old_ids[1:] > old_ids[:-1]).all():
+        return None
+    if len(changed):
+        sub_ids, sub_cols = _read(qs.filter(pk__in=changed.tolist()))
+    else:
+        sub_ids, sub_cols = np.zeros(0, dtype=np.int64), Columns([])
+    kept = ~np.isin(old_ids, changed)
+    ids = np.union1d(old_ids[kept], sub_ids)
+    old_to_new = np.searchsorted(ids, old_ids)
+    sub_to_new = np.searchsorted(ids, sub_ids)
+    h = old.hits
+    hs = _evaluate(sub_cols, ruleset, calendar, as_of, soon, keep, shared)
+    if set(h.cols) != set(hs.cols):
+        return None
+    keep_h = kept[h.rows]
+    cols = {k: np.concatenate((h.cols[k][keep_h], hs.cols[k])) for k in h.cols}
+    cols["row"] = np.concatenate((old_to_new[h.rows[keep_h]], sub_to_new[hs.rows])).astype(h.rows.dtype)
+    nrules = len(ruleset.rules) + 1
+    o = np.argsort(cols["row"].astype(np.int64) * nrules + cols["rule"], kind="stable")
+    cols = {k: v[o] for k, v in cols.items()}
+    fb = np.zeros(len(ids), dtype=bool)
+    fb[old_to_new[kept]] = h.fallback[kept]
+    fb[sub_to_new] = hs.fallback
+    hits = Hits(rows=cols["row"], cols=cols, fallback=fb, ruleset=ruleset, calendar=calendar, as_of=as_of,
+                pvs=shared.pv.items, pnames=shared.pnames, rule_pos=h.rule_pos)
+    entries = [(int(old_to_new[r]), p, s) for r, p, s in zip(*old._fb_parts()) if kept[r]]
+    fresh = _engine_entries(qs.db, sub_ids, np.flatnonzero(hs.fallback), ctx)
+    entries += [(int(sub_to_new[r]), p, s) for r, p, s in fresh]
+    entries.sort(key=lambda e: (e[0], e[1]))
+    out = FindingsScan(qs.db, ids, hits, entries)
+    out.ctx = ctx
+    out.timings = {"refresh": time.perf_counter() - t0, "cases": len(ids), "changed": len(changed),
+                   "read_again": len(sub_ids)}
     return out
 
 
@@ -226,6 +324,10 @@ class FindingsScan(Sequence):
 
     def __len__(self) -> int:
         return self._n
+
+    def _fb_parts(self) -> tuple[list, list, list]:
+        """The engine's entries as (rows, rule positions, Scanned) lists."""
+        return [r for r, _p in self._fb_keys], [p for _r, p in self._fb_keys], self._fb
 
     def __bool__(self) -> bool:
         return self._n > 0

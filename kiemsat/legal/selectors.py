@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kiemsat.cases.models import Case
@@ -101,26 +104,57 @@ class FindingFilters:
     status: str = ""  # violation | overdue | due_soon | "" (violation + overdue)
 
 
-def findings_register(user, f: FindingFilters, as_of: dt.date | None = None) -> list[Row]:
+def findings_register(user, f: FindingFilters, as_of: dt.date | None = None) -> RegisterRows:
+    """The findings of the user's cases that pass the filters, the most recently found first (ties:
+    case, then the ruleset's order). Picked and sorted on the columns of the unit's cached scan
+    (_unit_view); the rows are built when read (RegisterRows), so one page costs one page."""
+    import numpy as np
+
+    as_of = as_of or services.local_today()
     qs = visible_cases(user)
+    sc, L, _ex = _unit_view(user, qs, as_of)
+    code = {engine.VIOLATION: 1, engine.OVERDUE: 2, engine.DUE_SOON: 3}
+    wanted = [code[f.status]] if f.status else [1, 2]
+    ent = sc._order if hasattr(sc, "_order") else np.arange(len(sc))
+    ok = np.isin(L.status[ent], wanted)
     if f.staff:
-        qs = qs.filter(assigned_to_id=f.staff)
-    statuses = (f.status,) if f.status else (engine.VIOLATION, engine.OVERDUE)
-    rows = _rows(qs, as_of, statuses)
-    out = []
-    for r in rows:
-        if f.responsible and r.f.responsible != f.responsible:
-            continue
-        if f.rule and r.f.rule != f.rule:
-            continue
-        d = r.found_on
-        if f.date_from and (d is None or d < f.date_from):
-            continue
-        if f.date_to and (d is None or d > f.date_to):
-            continue
-        out.append(r)
-    out.sort(key=lambda r: (r.found_on or dt.date.min), reverse=True)
-    return out
+        mine = np.fromiter(qs.filter(assigned_to_id=f.staff).values_list("pk", flat=True), dtype=np.int64)
+        ok &= np.isin(L.case_id[ent], mine)
+    if f.responsible:
+        ok &= L.responsible()[ent] == f.responsible
+    if f.rule:
+        ix = next((i for i, r in enumerate(L.rules) if r.id == f.rule), None)
+        if ix is None:
+            ok &= False
+        else:
+            ok &= L.rule[ent] == ix
+    found = np.where(L.status == 1, L.actual, L.due)[ent]  # Row.found_on; 0 = none
+    if f.date_from:
+        ok &= (found != 0) & (found >= f.date_from.toordinal())
+    if f.date_to:
+        ok &= (found != 0) & (found <= f.date_to.toordinal())
+    ent, found = ent[ok], found[ok]
+    ent = ent[np.argsort(-found, kind="stable")]
+    return RegisterRows(sc, ent)
+
+
+class RegisterRows(Sequence):
+    """Rows of the violations register, built when read (a page at a time)."""
+
+    def __init__(self, sc, ent):
+        self._sc, self._ent = sc, ent
+
+    def __len__(self) -> int:
+        return len(self._ent)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return _entries(self._sc, self._ent[i])
+        return _entries(self._sc, [self._ent[i]])[0]
+
+    def __iter__(self):
+        for a in range(0, len(self._ent), 2000):
+            yield from _entries(self._sc, self._ent[a:a + 2000])
 
 
 DASHBOARD_ROWS = 30
@@ -151,27 +185,81 @@ def _entries(sc, ent) -> list[Row]:
 
 
 _UNIT_CACHE: dict = {}
+_UNIT_LOCK = threading.Lock()
+FULL_SCAN_SECONDS = 600  # a cached scan is patched (see _refresh) for at most this long, then made again
+OVERLAP_SECONDS = None  # margin of changes_since (None: its default); tests set 0
 
 
 def _unit_view(user, qs, as_of: dt.date):
-    """(scan, its columns, execution watch) of the user's units as of a date, kept per process until
-    the register, the ruleset or the calendar changes (cases.selectors.change_stamp: two index lookups,
-    not a pass over the register; and the active versions)."""
-    from kiemsat.cases.selectors import change_stamp
+    """(scan, its columns, execution watch) of the user's units as of a date, kept per process and
+    brought up to date when the register changes (cases.selectors.change_stamp: moves with every
+    change of a case or its events): only the cases changed since (cases.selectors.changes_since)
+    are read and evaluated again (fast.refresh, _refresh_watch) — the same result as a new scan.
+    A new ruleset, calendar or date, a case removed, or FULL_SCAN_SECONDS: a new scan.
+
+    _UNIT_CACHE[unit ids] = (key, value, state); key[1] is the date and key[4] the register stamp
+    (execution.templatetags reads it)."""
+    from kiemsat.cases.selectors import change_mark, change_stamp
     from kiemsat.org.permissions import visible_unit_ids
 
     ids = visible_unit_ids(user)
-    key = (tuple(ids) if ids is not None else None, as_of, services.active_ruleset()[0],
-           services.active_calendar()[0], change_stamp(), qs.db)
-    hit = _UNIT_CACHE.get(key[0])
+    scope = tuple(ids) if ids is not None else None
+    stamp = change_stamp()
+    key = (scope, as_of, services.active_ruleset()[0], services.active_calendar()[0], stamp, qs.db)
+    hit = _UNIT_CACHE.get(scope)
     if hit is not None and hit[0] == key:
         return hit[1]
-    sc = services.scan(qs, as_of, (engine.VIOLATION, engine.OVERDUE, engine.DUE_SOON))
-    value = (sc, _light(sc), execution_watch(qs, as_of))
-    if len(_UNIT_CACHE) > 16:
-        _UNIT_CACHE.clear()
-    _UNIT_CACHE[key[0]] = (key, value)
-    return value
+    with _UNIT_LOCK:  # one thread brings a scope up to date; the others wait for it rather than repeat it
+        hit = _UNIT_CACHE.get(scope)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        now = time.monotonic()
+        mark = change_mark(qs.db)  # before reading: what changes from here on is read again next time
+        value = None
+        if hit is not None and hit[0][:4] == key[:4] and hit[0][5] == key[5] and now - hit[2]["made"] < FULL_SCAN_SECONDS:
+            value = _refresh(hit, qs, as_of)
+        if value is None:
+            sc = services.scan(qs, as_of, (engine.VIOLATION, engine.OVERDUE, engine.DUE_SOON))
+            value = (sc, _light(sc), execution_watch(qs, as_of))
+            state = {"made": now}
+        else:
+            state = hit[2]
+        state["mark"] = mark
+        if len(_UNIT_CACHE) > 16:
+            _UNIT_CACHE.clear()
+        _UNIT_CACHE[scope] = (key, value, state)
+        return value
+
+
+def _refresh(hit, qs, as_of: dt.date):
+    """The cached value of hit brought up to date, or None (scan again)."""
+    from kiemsat.cases.selectors import changes_since
+
+    from . import fast
+
+    (_key, (sc, _L, watch), state) = hit
+    if not isinstance(sc, fast.FindingsScan):
+        return None
+    changed = changes_since(state["mark"], qs.db, OVERLAP_SECONDS)
+    if changed is None:
+        return None
+    new = fast.refresh(sc, qs, changed)
+    if new is None:
+        return None
+    return new, _light(new), _refresh_watch(watch, qs, as_of, changed)
+
+
+def _refresh_watch(rows: list, qs, as_of: dt.date, changed: list[int], limit: int = None) -> list:
+    """execution_watch(qs, as_of) given its value `rows` before the cases `changed` changed: when
+    none of them was among the rows, the rows stay the first `limit` of the others and the changed
+    cases are merged in (the order — expiry, then case — is total); else computed again."""
+    limit = limit or EXECUTION_ROWS
+    ch = set(changed)
+    if any(r.case_id in ch for r in rows):
+        return execution_watch(qs, as_of, limit)
+    extra = execution_watch(qs.filter(pk__in=changed), as_of, limit) if changed else []
+    out = sorted([*rows, *extra], key=lambda r: (r.expiry or dt.date.max, r.case_id))
+    return out[:limit]
 
 
 def dashboard(user, as_of: dt.date | None = None, period: tuple[dt.date, dt.date] | None = None) -> dict:

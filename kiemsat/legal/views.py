@@ -56,12 +56,18 @@ def _filters(request) -> tuple[selectors.FindingFilters, list[str]]:
     return f, errors
 
 
+VIOLATIONS_PAGE = 200
+
+
 def violations(request):
+    from django.core.paginator import Paginator
+
     f, errors = _filters(request)
-    rows = selectors.findings_register(request.user, f)
+    rows = selectors.findings_register(request.user, f)  # built a page at a time
+    page = Paginator(rows, VIOLATIONS_PAGE).get_page(request.GET.get("page"))
     _, rs = services.active_ruleset()
     ctx = {
-        "rows": rows, "f": f, "errors": errors, "rules": [(r.id, r.label) for r in rs.rules if r.responsible],
+        "rows": page.object_list, "page": page, "total": len(rows), "f": f, "errors": errors, "rules": [(r.id, r.label) for r in rs.rules if r.responsible],
         "bodies": selectors.RESPONSIBLE_LABELS.items(),
         "staff": User.objects.filter(unit_id=request.user.unit_id, role__in=[*CASE_STAFF_ROLES, Role.LEADER]),
         "from_text": dates.fmt(f.date_from) if f.date_from else "", "to_text": dates.fmt(f.date_to) if f.date_to else "",
