@@ -50,3 +50,20 @@ def setup_django(data_dir: str) -> None:
     import django
 
     django.setup()
+
+
+def run_child(script: str, mode: str, argv: list[str], env: dict | None = None) -> dict:
+    """Run `script --child MODE ARGV…` in a new process (cold caches, its own database settings) and
+    return the JSON object it prints last. Without env: this environment minus DATABASE_URL."""
+    import json
+    import subprocess
+    import sys
+
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    p = subprocess.run([sys.executable, script, "--child", mode, *argv], capture_output=True, text=True, env=env,
+                       cwd=ROOT)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout + p.stderr)
+        raise SystemExit(f"child {mode} failed")
+    return json.loads(p.stdout.strip().splitlines()[-1])

@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import machine, pct, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
+from _common import machine, pct, run_child, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,14 +115,8 @@ def child_dashboard(args) -> dict:
 
 # ---------------------------------------------------------------------------- the parent
 def _child(mode: str, args, *extra: str) -> dict:
-    cmd = [sys.executable, __file__, "--child", mode, "--data-dir", args.data_dir, "--as-of", args.as_of,
-           "--requests", str(args.requests), "--dash-budget", str(args.dash_budget), *extra]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
-    if p.returncode != 0:
-        sys.stderr.write(p.stdout + p.stderr)
-        raise SystemExit(f"child {mode} failed")
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    return run_child(__file__, mode, ["--data-dir", args.data_dir, "--as-of", args.as_of, "--requests", str(args.requests),
+                                      "--dash-budget", str(args.dash_budget), *extra])
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import machine, pct, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
+from _common import machine, pct, run_child, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
@@ -102,13 +102,7 @@ def child_table(args) -> dict:
 
 
 def _child(mode: str, args) -> dict:
-    cmd = [sys.executable, __file__, "--child", mode, "--data-dir", args.data_dir, "--requests", str(args.requests)]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
-    if p.returncode != 0:
-        sys.stderr.write(p.stdout + p.stderr)
-        raise SystemExit(f"child {mode} failed")
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    return run_child(__file__, mode, ["--data-dir", args.data_dir, "--requests", str(args.requests)])
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, pct  # noqa: E402
+from _common import machine, pct, run_child  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -166,13 +166,8 @@ def child_scan(args) -> dict:
 
 
 def _child(mode: str, args, *extra: str) -> dict:
-    cmd = [sys.executable, __file__, "--child", mode, "--data-dir", args.data_dir, "--requests", str(args.requests),
-           "--database-url", args.database_url, "--pages", args.pages, *extra]
-    p = subprocess.run(cmd, capture_output=True, text=True, env=_env(args), cwd=ROOT)
-    if p.returncode != 0:
-        sys.stderr.write(p.stdout + p.stderr)
-        raise SystemExit(f"child {mode} failed")
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    return run_child(__file__, mode, ["--data-dir", args.data_dir, "--requests", str(args.requests),
+                                      "--database-url", args.database_url, "--pages", args.pages, *extra], env=_env(args))
 
 
 def main() -> None:

@@ -18,16 +18,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import random
 import statistics
-import subprocess
-import sys
 import time
 import unicodedata
 from pathlib import Path
 
-from _common import machine, pct, setup_django  # noqa: E402
+from _common import machine, pct, run_child, setup_django  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -177,14 +176,9 @@ def child_search(args) -> dict:
             "documents": Document.objects.count(), "cases": Case.objects.count()}
 
 
-def run_child(mode: str, args) -> dict:
-    cmd = [sys.executable, __file__, "--child", mode, "--data-dir", args.data_dir, "--cases", str(args.cases),
-           "--docs", str(args.docs), "--queries", str(args.queries), "--seed", str(args.seed)]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(out.returncode)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _child(mode: str, args) -> dict:
+    return run_child(__file__, mode, ["--data-dir", args.data_dir, "--cases", str(args.cases), "--docs", str(args.docs),
+                                      "--queries", str(args.queries), "--seed", str(args.seed)], env=dict(os.environ))
 
 
 def main() -> None:
@@ -203,11 +197,11 @@ def main() -> None:
         return
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     print(f"# {machine()}")
-    fill = run_child("fill", args)
+    fill = _child("fill", args)
     print(f"instance: {fill['cases']:,} cases, {fill['documents']:,} documents, {fill['db_mb']:,} MB"
           + (f"; demo data {fill['demo_seconds']:.0f} s" if "demo_seconds" in fill else "")
           + (f"; documents {fill['docs_seconds']:.0f} s" if "docs_seconds" in fill else ""))
-    res = run_child("search", args)
+    res = _child("search", args)
     print(f"search ({res['queries']} queries, {res['with_results']} with results): p50 {res['p50_ms']:.1f} ms, "
           f"p95 {res['p95_ms']:.1f} ms, max {res['max_ms']:.1f} ms  (target p95 ≤ 50 ms); "
           f"CPU time p50 {res['cpu_p50_ms']:.1f} ms, p95 {res['cpu_p95_ms']:.1f} ms")

@@ -89,11 +89,6 @@ def case_panel(case: Case, as_of: dt.date | None = None) -> list[Row]:
     return rows
 
 
-def _rows(qs, as_of, statuses) -> list[Row]:
-    return [Row(None, s.case_id, s.facts.person, s.facts.so_thu_ly, s.facts.staff, s.finding)
-            for s in services.scan(qs, as_of, statuses)]
-
-
 @dataclass
 class FindingFilters:
     date_from: dt.date | None = None
