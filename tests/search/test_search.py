@@ -179,3 +179,25 @@ def test_postgres_without_rights_for_pg_trgm_says_what_to_do(monkeypatch):
     with pytest.raises(index.SearchIndexError) as ei:
         index.ensure(Conn())
     assert "CREATE EXTENSION IF NOT EXISTS pg_trgm" in str(ei.value) and "permission denied" in str(ei.value)
+
+
+def test_a_number_finds_only_cases_holding_the_whole_number(make_case, users):
+    """A số thụ lý or decision number: on PostgreSQL the index is asked for the digit run only and the
+    whole pattern is tested after it — the rows found must be exactly those holding the whole text."""
+    a = make_case("Phạm Văn Số", events=[{"code": "accepted", "date": D(2024, 3, 1), "number": "15672/2024/TLHS-XLHC"}])
+    make_case("Phạm Văn Năm", events=[{"code": "accepted", "date": D(2023, 3, 1), "number": "15672/2023/TLHS-XLHC"}])
+    make_case("Phạm Văn Sáu", events=[{"code": "accepted", "date": D(2024, 3, 1), "number": "5672/2024/TLHS-XLHC"}])
+    assert names(search(users["leader"], "15672/2024/TLHS-XLHC")) == [a.person_name]
+    assert set(names(search(users["leader"], "15672/"))) == {"Phạm Văn Số", "Phạm Văn Năm"}
+    assert "Phạm Văn Sáu" in names(search(users["leader"], "5672/2024"))
+    assert names(search(users["leader"], "Phạm 15672/2024")) == [a.person_name]
+
+
+@pytest.mark.parametrize("typed,anchor", [("15672/2024/TLHS-XLHC", "%15672%"), ("12/2024/QĐ-TA", None),
+                                          ("Nguyễn Văn A", None), ("BB-003 xã Hòa", "%003%"), ("2024", None),
+                                          ("45/QĐ 1234567", "%1234567%")])
+def test_postgres_anchor_is_the_longest_digit_run_that_is_not_a_year(typed, anchor):
+    from kiemsat.search.backends import PostgresBackend
+    from kiemsat.search.text import Query
+
+    assert PostgresBackend._anchor(Query(typed)) == anchor
