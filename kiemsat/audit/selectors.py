@@ -31,7 +31,7 @@ ACTION_LABELS = {
     "event.delete": "Xóa sự kiện", "letter.download": "Tải văn bản", "backup.create": "Sao lưu",
     "backup.verify": "Kiểm tra bản sao lưu", "backup.restore": "Khôi phục", "backup.failed": "Sao lưu lỗi",
     "import.run": "Nhập Excel", "import.upload": "Tải lên sổ Excel", "document.view": "Xem tài liệu",
-    "audit.export": "Xuất nhật ký", "admin.add": "Quản trị: thêm", "admin.change": "Quản trị: sửa",
+    "audit.export": "Xuất nhật ký", "audit.daily_export": "Tải báo cáo nhật ký ngày", "admin.add": "Quản trị: thêm", "admin.change": "Quản trị: sửa",
     "admin.delete": "Quản trị: xóa", "user.unlock": "Mở khóa tài khoản", "user.disable": "Khóa tài khoản",
     "user.password_reset": "Đặt lại mật khẩu", "user.totp": "Xác thực hai lớp",
 }

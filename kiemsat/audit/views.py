@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from django import forms
@@ -51,6 +52,36 @@ def log(request):
     query.pop("page", None)
     return render(request, "audit/log.html", {"form": form, "page": page, "head": services.head(),
                                               "query": query.urlencode()})
+
+
+class DayForm(BootstrapMixin, forms.Form):
+    ngay = VNDateField(label="Ngày", required=False)
+
+
+def daily(request):
+    """The daily report: what was done that day and the chain's head hash at its end; `?tai=1`
+    downloads it as text (checked against the whole chain first; audited)."""
+    from . import daily as daily_
+
+    _guard(request)
+    form = DayForm(request.GET or None)
+    today = timezone.localdate()
+    day = (form.cleaned_data.get("ngay") if form.is_valid() else None) or today
+    if day > today:
+        form.add_error("ngay", "Chưa đến ngày này.")
+        day = today
+    download = request.GET.get("tai") == "1" and not form.errors
+    report = daily_.daily_report(day, check=download, user=request.user)
+    unit = getattr(request.user, "unit", None)
+    if download:
+        services.record("audit.daily_export", None, f"Tải báo cáo nhật ký ngày {day:%d/%m/%Y}",
+                        {"head": report.head_hash})
+        resp = HttpResponse(daily_.as_text(report, unit.name if unit else ""), content_type="text/plain; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="{daily_.file_name(day)}"'
+        return resp
+    return render(request, "audit/daily.html", {"form": form, "r": report, "day": day, "today": today,
+                                                "prev": day - dt.timedelta(days=1),
+                                                "next": day + dt.timedelta(days=1) if day < today else None})
 
 
 def verify(request):

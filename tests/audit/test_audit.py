@@ -109,3 +109,119 @@ def test_a_leader_does_not_see_another_units_staff(client, users):
     services.record("case.view", None, "Việc của đơn vị khác", user=users["other_leader"])
     client.force_login(users["leader"])
     assert "Việc của đơn vị khác" not in client.get(reverse("audit_log")).content.decode()
+
+
+# ---------------------------------------------------------------------------- the daily report
+def _chain_on_days(days):
+    """One entry per moment in `days` (local datetimes), chained in that order."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    out = []
+    prev = services.GENESIS
+    for i, (when, action, username) in enumerate(days):
+        e = AuditEntry(at=timezone.make_aware(when).astimezone(dt.timezone.utc), username=username, action=action, summary=f"việc {i}",
+                       prev_hash=prev, changes={})
+        e.hash = services._digest(prev, services._payload(e))
+        e.save()
+        prev = e.hash
+        out.append(e)
+    return out
+
+
+def test_the_daily_report_counts_the_day_and_gives_the_head_at_its_end(db):
+    import datetime as dt
+
+    from kiemsat.audit import daily
+
+    es = _chain_on_days([
+        (dt.datetime(2026, 11, 24, 16, 0), "login", "ksv1"),
+        (dt.datetime(2026, 11, 25, 0, 0, 1), "login_failed", ""),
+        (dt.datetime(2026, 11, 25, 8, 0), "login", "ksv1"),
+        (dt.datetime(2026, 11, 25, 9, 30), "case.update", "ksv1"),
+        (dt.datetime(2026, 11, 25, 23, 59, 59), "audit.export", "lanhdao"),
+        (dt.datetime(2026, 11, 26, 0, 0, 0), "case.view", "ksv1"),
+    ])
+    r = daily.daily_report(dt.date(2026, 11, 25))
+    assert r.entries == 4 and r.failed_logins == 1
+    assert r.head_id == es[4].pk and r.head_hash == es[4].hash and r.total == 5
+    assert dict(r.users) == {"ksv1": 2, "lanhdao": 1, "(không đăng nhập)": 1}
+    groups = dict(r.groups)
+    assert groups["Đăng nhập sai"] == 1 and groups["Xuất dữ liệu"] == 1 and groups["Thay đổi dữ liệu"] == 1
+    assert r.intact is True
+    text = daily.as_text(r, "VKSND khu vực 3")
+    assert "NGÀY 25/11/2026" in text and es[4].hash in text and "NGUYÊN VẸN" in text
+    # a day with nothing: the head is the last entry before its end
+    empty = daily.daily_report(dt.date(2026, 11, 20))
+    assert empty.entries == 0 and empty.head_hash == "" and empty.total == 0
+
+
+def test_the_report_of_a_day_whose_head_was_cut_off_says_so(db):
+    import datetime as dt
+
+    from kiemsat.audit import daily
+
+    es = _chain_on_days([(dt.datetime(2026, 11, 25, 8, 0), "login", "a"), (dt.datetime(2026, 11, 25, 9, 0), "login", "b"),
+                         (dt.datetime(2026, 11, 26, 9, 0), "login", "c")])
+    filed = daily.daily_report(dt.date(2026, 11, 25)).head_hash
+    assert filed == es[1].hash
+    _drop_guard()
+    with connection.cursor() as c:
+        c.execute("UPDATE audit_auditentry SET summary = %s WHERE id = %s", ["viết lại", es[1].pk])
+    r = daily.daily_report(dt.date(2026, 11, 26))
+    assert r.intact is False and "CÓ SAI LỆCH" in daily.as_text(r)
+    with pytest.raises(CommandError, match="bị thay đổi"):
+        call_command("audit", "verify", "--expect-head", filed)
+
+
+def test_daily_page_for_leaders_download_is_audited_and_bad_dates_are_messages(client, users):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    services.record("case.view", None, "Xem hồ sơ", user=users["prosecutor"])
+    services.record("case.view", None, "Việc của đơn vị khác", user=users["other_leader"])
+    client.force_login(users["leader"])
+    url = reverse("audit_daily")
+    r = client.get(url)
+    html = r.content.decode()
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    assert r.status_code == 200 and f"Báo cáo nhật ký ngày {today}" in html
+    assert services.head()["hash"] in html and users["prosecutor"].username in html
+    assert users["other_leader"].username not in html  # the other unit's staff are not counted here
+    head = services.head()["hash"]
+    r = client.get(url, {"ngay": today, "tai": "1"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/plain")
+    assert f"bao-cao-nhat-ky-{timezone.localdate():%Y-%m-%d}.txt" in r["Content-Disposition"]
+    text = r.content.decode("utf-8")
+    assert head in text and "NGUYÊN VẸN" in text
+    e = AuditEntry.objects.get(action="audit.daily_export")
+    assert e.user == users["leader"] and e.changes == {"head": head}
+    r = client.get(url, {"ngay": "31/02/2026"})
+    assert r.status_code == 200 and "Ngày không hợp lệ" in r.content.decode()
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    r = client.get(url, {"ngay": tomorrow, "tai": "1"})
+    assert r.status_code == 200 and "Chưa đến ngày này" in r.content.decode()
+    assert AuditEntry.objects.filter(action="audit.daily_export").count() == 1
+    client.force_login(users["prosecutor"])
+    assert client.get(url).status_code == 403
+
+
+def test_the_daily_command_prints_or_writes_the_report(db, tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _entries(3)
+    out = io.StringIO()
+    call_command("audit", "daily", stdout=out)
+    assert services.head()["hash"] in out.getvalue() and "Số bản ghi trong ngày: 3" in out.getvalue()
+    call_command("audit", "daily", "--date", timezone.localdate().strftime("%d/%m/%Y"), "--to", str(tmp_path / "usb"),
+                 stdout=io.StringIO())
+    f = tmp_path / "usb" / f"bao-cao-nhat-ky-{timezone.localdate():%Y-%m-%d}.txt"
+    assert services.head()["hash"] in f.read_text(encoding="utf-8")
+    for bad, msg in [("32/13/2026", "không hợp lệ"), ((timezone.localdate() + dt.timedelta(days=1)).strftime("%d/%m/%Y"),
+                                                     "Chưa đến ngày")]:
+        with pytest.raises(CommandError, match=msg):
+            call_command("audit", "daily", "--date", bad)

@@ -97,7 +97,7 @@ def test_no_page_has_inline_script_or_event_handlers(client, users, world):
              reverse("event_add", args=[world.pk]), reverse("case_history", args=[world.pk]), reverse("violations"),
              reverse("rules"), reverse("calendar"), reverse("letters"), reverse("letter_new"), reverse("stats_report"),
              reverse("execution_register"), reverse("workload"), reverse("documents"), reverse("search") + "?q=Đức",
-             reverse("import_upload"), reverse("backup_index"), reverse("audit_log"), reverse("sync_index")]
+             reverse("import_upload"), reverse("backup_index"), reverse("audit_log"), reverse("audit_daily"), reverse("sync_index")]
     problems, visited = crawl(client, start)
     assert len(visited) >= 15, visited
     client.force_login(users["admin"])
