@@ -179,6 +179,7 @@ def main() -> None:
     ap.add_argument("--pages", default="", help="comma-separated subset of the pages")
     ap.add_argument("--who", default="", help="unit | provincial (default: both)")
     ap.add_argument("--no-scan", action="store_true")
+    ap.add_argument("--only-scan", action="store_true", help="only the full findings scan (no page)")
     ap.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -196,7 +197,7 @@ def main() -> None:
         info = _child("info", args)
     db = f"PostgreSQL {info['pg'] // 10000}" if info["pg"] else "SQLite"
     print(f"instance: {db}, {info['cases']:,} cases, {info['events']:,} events")
-    for who in ([args.who] if args.who else ["unit", "provincial"]):
+    for who in [] if args.only_scan else ([args.who] if args.who else ["unit", "provincial"]):
         d = _child("pages", args, "--who", who)
         print(f"\n{who} ({d['who']}, {d['visible']:,} visible cases), server time, load average {d['load']:.2f}:")
         for name, p in d["pages"].items():

@@ -66,6 +66,11 @@ class Case(models.Model):
     outcome = models.CharField("Kết quả", max_length=20, choices=OUTCOME_CHOICES, blank=True)
     term_months = models.PositiveSmallIntegerField("Thời hạn (tháng)", null=True, blank=True)
     stage = models.CharField("Giai đoạn", max_length=20, choices=STAGE_CHOICES, default=Stage.PROPOSER, db_index=True)
+    # What the statistics read instead of the events (stats.selectors; null = none, or a row written
+    # without them — the readers then look at the events): the newest date on any event (its date,
+    # receipt or end date) and the first dated delivery or exemption from execution.
+    last_date = models.DateField("Ngày gần nhất trên sự kiện", null=True, blank=True, editable=False)
+    done_date = models.DateField("Ngày bàn giao hoặc miễn chấp hành", null=True, blank=True, editable=False)
     # Search and sort shadows
     name_sort = models.CharField(max_length=400, blank=True, db_index=True)
     search_folded = models.TextField(blank=True)

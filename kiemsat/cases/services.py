@@ -93,6 +93,10 @@ def summarize(case: Case, events: list[Event]) -> Case:
     outcome = Outcome(case.outcome) if case.outcome else None
     case.stage = stage_of({c for c, xs in by_code.items() if any(e.date for e in xs)}, outcome)
     case.year = _year_of(case)
+    dates = [d for e in events for d in (e.date, getattr(e, "received", None), getattr(e, "end", None)) if d]
+    case.last_date = max(dates) if dates else None
+    done = [e.date for code in ("delivered", "execution_exempted") for e in by_code.get(code, ()) if e.date]
+    case.done_date = min(done) if done else None
     case.name_sort = sort_key_str(case.person_name)
     numbers = " ".join(e.number for e in events if e.number)
     case.search_folded = fold(" ".join([case.person_name, case.so_thu_ly, numbers, case.id_number or ""]))
@@ -100,7 +104,7 @@ def summarize(case: Case, events: list[Event]) -> Case:
 
 
 SUMMARY_FIELDS = ("so_thu_ly", "thu_ly_date", "received_date", "decision_date", "outcome", "term_months", "stage",
-                  "year", "name_sort", "search_folded")
+                  "year", "name_sort", "search_folded", "last_date", "done_date")
 
 
 def digest(measure: str, complex_: bool, tracked_events: list[str] | None, events) -> bytes:

@@ -2,11 +2,13 @@
 
 1. Read each case's digest (cases.CaseDigest: its events packed in one fixed row of int32 words,
    kept by cases.services in the same transaction as the events): on SQLite and PostgreSQL the
-   database concatenates them, one value per 2,000,000 cases, instead of ~10 event rows per case.
+   database concatenates them, one value per part of STREAM_CHUNK cases (in pk order), instead
+   of ~10 event rows per case. Outside a transaction the next part is read by another thread on
+   its own connection while the main thread evaluates the one before (`_scan_streamed`).
 2. `kiemsat.domain.vector` evaluates every case on numpy columns with the active ruleset and
    calendar, exactly as the engine would.
 3. The cases it leaves to the engine (and cases without a current digest) are read with
-   `services.facts_for` and evaluated by `engine.evaluate`.
+   `services.facts_for` and evaluated by `engine.evaluate`, part by part.
 
 The result is a sequence of `services.Scanned` in the order of the scalar path: the queryset's
 order (an unordered queryset: pk order), then the ruleset's. The findings are computed during the
@@ -26,7 +28,7 @@ from operator import itemgetter
 
 import numpy as np
 from django.db import connections
-from django.db.models import F
+from django.db.models import F, FilteredRelation, Lookup, Q
 
 from kiemsat.cases.models import Case
 from kiemsat.domain import engine
@@ -179,10 +181,22 @@ def _evaluate(cols: Columns, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt
                 pvs=shared.pv.items, pnames=shared.pnames, rule_pos={r.id: i for i, r in enumerate(ruleset.rules)})
 
 
-def _engine_entries(db: str, ids: np.ndarray, rows: np.ndarray, ctx) -> list:
+def _fetch_facts(db: str, ids: list[int]) -> dict[int, CaseFacts]:
+    """services.facts_for of these cases, by id (in chunks)."""
+    from .services import facts_for
+
+    out = {}
+    for i in range(0, len(ids), CHUNK):
+        for c in facts_for(qs=_by_ids(db, ids[i:i + CHUNK])):
+            out[int(c.key)] = c
+    return out
+
+
+def _engine_entries(db: str, ids: np.ndarray, rows: np.ndarray, ctx, known: dict | None = None) -> list:
     """(row, rule position, Scanned) of the engine's findings for the given rows (cases the columns
-    leave to it), sorted by row then rule position (a case's findings of one rule in the engine's order)."""
-    from .services import Scanned, facts_for
+    leave to it), sorted by row then rule position (a case's findings of one rule in the engine's order).
+    known: CaseFacts already read, by id (the others are read here)."""
+    from .services import Scanned
 
     ruleset, calendar, as_of, due_soon_wd, keep, soon = ctx[:6]
     pos_of: dict[int, list[int]] = {}
@@ -190,15 +204,41 @@ def _engine_entries(db: str, ids: np.ndarray, rows: np.ndarray, ctx) -> list:
         pos_of.setdefault(int(ids[r]), []).append(r)
     out: list[tuple[int, int, Scanned]] = []
     rule_pos = {r.id: i for i, r in enumerate(ruleset.rules)}
-    fb_ids = list(pos_of)
-    for i in range(0, len(fb_ids), CHUNK):
-        for c in facts_for(qs=Case.objects.using(db).filter(pk__in=fb_ids[i:i + CHUNK])):
-            cid = int(c.key)
-            for f in engine.evaluate(c, ruleset, calendar, as_of, due_soon_wd, statuses=keep, soon_until=soon):
-                for r in pos_of[cid]:
-                    out.append((r, rule_pos.get(f.rule, -1), Scanned(cid, c, f)))
+    known = known or {}
+    facts = [known[i] for i in pos_of if i in known]
+    missing = [i for i in pos_of if i not in known]
+    if missing:
+        got = _fetch_facts(db, missing)
+        facts += [got[i] for i in missing if i in got]
+    facts.sort(key=lambda c: int(c.key))  # as facts_for reads them: by id
+    for c in facts:
+        cid = int(c.key)
+        for f in engine.evaluate(c, ruleset, calendar, as_of, due_soon_wd, statuses=keep, soon_until=soon):
+            for r in pos_of[cid]:
+                out.append((r, rule_pos.get(f.rule, -1), Scanned(cid, c, f)))
     out.sort(key=lambda e: (e[0], e[1]))
     return out
+
+
+class _AnyOf(Lookup):
+    """`column = ANY(%s)` with the ids as one array parameter (PostgreSQL): the same condition and
+    plan as `pk__in=[…]` (an index condition the planner counts right even on tables it has no
+    statistics for), without Django and the driver processing one placeholder per id."""
+
+    lookup_name = "kiemsat_any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", [*params, [int(i) for i in self.rhs]]
+
+
+def _by_ids(db: str, ids: list[int]):
+    """Case.objects.using(db).filter(pk__in=ids), written for a long list."""
+    qs = Case.objects.using(db)
+    if connections[db].vendor == "postgresql" and len(ids) > 50:
+        return qs.filter(_AnyOf(F("pk"), list(ids)))
+    return qs.filter(pk__in=ids)
 
 
 def scan(qs, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.date, due_soon_wd: int,
@@ -208,12 +248,14 @@ def scan(qs, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.date, due_soon_
     t0 = time.perf_counter()
     keep = frozenset(statuses)
     soon = calendar.add_wd(as_of, due_soon_wd)
+    shared = V._Shared()
+    ctx = (ruleset, calendar, as_of, due_soon_wd, keep, soon, shared)
+    if _streamable(qs):
+        return _scan_streamed(qs, ctx, t0)
     ids, cols = _read(qs)
     t2 = time.perf_counter()
-    shared = V._Shared()
     hits = _evaluate(cols, ruleset, calendar, as_of, soon, keep, shared)
     t3 = time.perf_counter()
-    ctx = (ruleset, calendar, as_of, due_soon_wd, keep, soon, shared)
     fb_entries = _engine_entries(qs.db, ids, np.flatnonzero(hits.fallback), ctx)
     out = FindingsScan(qs.db, ids, hits, fb_entries)
     out.ctx = ctx
@@ -221,6 +263,203 @@ def scan(qs, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.date, due_soon_
     out.timings = {"read": t2 - t0, "columns": t3 - t2, "engine": t4 - t3,
                    "cases": len(ids), "engine_cases": int(hits.fallback.sum())}
     return out
+
+
+# ------------------------------------------------------------------ the scan in parts, read ahead
+STREAM_CHUNK = 100_000  # cases per part of a streamed scan (~18 MB of digests)
+
+
+def _streamable(qs) -> bool:
+    """An unordered (or pk-ordered) plain queryset on SQLite / PostgreSQL: read in parts by pk."""
+    conn = connections[qs.db]
+    return (conn.vendor in ("sqlite", "postgresql") and not qs.query.is_empty() and not qs.query.extra_order_by
+            and tuple(qs.query.order_by) in ((), ("pk",), ("id",)) and not qs.query.is_sliced
+            and not qs.query.distinct)
+
+
+def _part_sql(conn, qs, last: int | None, n: int) -> tuple[str, list]:
+    """One aggregate row of the next n cases of qs after pk `last`: (count, last pk, the pks, the
+    digests laid end to end — a missing or odd-sized digest as zeros). PostgreSQL sends the pks
+    as 8-byte binary integers."""
+    size = 4 * WORDS
+    if last is None:
+        part = qs.order_by().values(kpk=F("pk"), kdg=F("digest__packed"))
+    else:  # the bound on both sides of the join: the digests' index is entered at `last`, not read from the start
+        part = qs.order_by().filter(pk__gt=last).annotate(
+            kd=FilteredRelation("digest", condition=Q(digest__case_id__gt=last))).values(kpk=F("pk"), kdg=F("kd__packed"))
+    part = part.order_by("pk")[:n]
+    sql, params = part.query.sql_with_params()
+    if conn.vendor == "sqlite":
+        agg = ('SELECT count(*), max(s."kpk"), group_concat(s."kpk"), CAST(group_concat(CASE WHEN '
+               f'length(s."kdg") = {size} THEN s."kdg" ELSE zeroblob({size}) END, \'\') AS BLOB) FROM ({{}}) s')
+    else:
+        agg = ('SELECT count(*), max(s."kpk"), string_agg(int8send(s."kpk"), \'\'::bytea), string_agg(CASE WHEN '
+               f'octet_length(s."kdg") = {size} THEN s."kdg" ELSE decode(repeat(\'00\', {size}), \'hex\') END, '
+               "''::bytea) FROM ({}) s")
+    return agg.format(sql), list(params)
+
+
+def _read_parts(qs, n: int = 0):
+    """(ids, (k, WORDS) int32 digests) of the cases of qs in parts of n, in pk order."""
+    from django.core.exceptions import EmptyResultSet
+
+    n = n or STREAM_CHUNK
+    conn = connections[qs.db]
+    try:  # a queryset that can match nothing (e.g. unit_id__in=[]) is simply empty
+        qs.query.sql_with_params()
+    except EmptyResultSet:
+        return
+    raw = None
+    if conn.vendor == "postgresql":  # binary results: bytes, not hex text
+        import psycopg
+
+        conn.ensure_connection()
+        raw = psycopg.Cursor(conn.connection)
+    last = None
+    with conn.cursor() as cur, (raw if raw is not None else cur):
+        while True:
+            sql, params = _part_sql(conn, qs, last, n)
+            if raw is not None:
+                raw.execute(sql, params, binary=True)
+                k, last, idbuf, buf = raw.fetchone()
+            else:
+                cur.execute(sql, params)
+                k, last, idbuf, buf = cur.fetchone()
+            if not k:
+                return
+            if raw is not None:
+                ids = np.frombuffer(bytes(idbuf), dtype=">i8").astype(np.int64)
+            else:
+                ids = np.array(idbuf.split(","), dtype=np.int64)
+            arr = np.frombuffer(bytes(buf), dtype="<i4").reshape(k, WORDS)
+            if k > 1 and not (ids[1:] > ids[:-1]).all():  # the aggregate's input order is the database's
+                o = np.argsort(ids, kind="stable")
+                ids, arr = ids[o], arr[o]
+            yield ids, arr
+            if k < n:
+                return
+
+
+def _ahead(gen_fn, db: str):
+    """The items of gen_fn() read by another thread on its own connection, one item ahead of the
+    caller (the database works while the caller evaluates). Inside a transaction another
+    connection would not see its rows: then read here, in line."""
+    import queue
+    import threading
+
+    if any(c.in_atomic_block for c in connections.all(initialized_only=True)):
+        yield from gen_fn()
+        return
+    q: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        """Hand an item over unless the caller has stopped reading (then False)."""
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run():
+        try:
+            conn = connections[db]
+            if conn.vendor == "postgresql":  # a plain read: compiling it (JIT) would cost more than it saves
+                with conn.cursor() as cur:
+                    cur.execute("SET jit = off")
+            for item in gen_fn():
+                if not put(item):
+                    return
+            put(end)
+        except BaseException as exc:  # re-raised in the caller's thread
+            put(exc)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    th = threading.Thread(target=run, name="findings-read", daemon=True)
+    th.start()
+    try:
+        while True:
+            item = q.get()
+            if item is end:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        th.join()
+
+
+def _scan_streamed(qs, ctx, t0: float) -> FindingsScan:
+    """scan() of a queryset read in parts (pk order): while one part is evaluated — the columns,
+    then the engine for the cases they leave to it — the next is read on another connection. The
+    parts share the parameter numbering and are evaluated like the blocks of one evaluation, so
+    the result is the one of a single read (tests/legal/test_scan_parts.py)."""
+    from kiemsat.documents.selectors import cases_with_missing
+
+    ruleset, calendar, as_of, due_soon_wd, keep, soon, shared = ctx
+    flagged = np.array(sorted(set(cases_with_missing(qs.db))), dtype=np.int64)
+    ids_parts, hit_parts, fb_parts, entries = [], [], [], []
+    offset = 0
+    t_cols = t_eng = 0.0
+    n_fb = 0
+    def parts():
+        """Each part with its Columns set up and the facts of the cases they already leave to the
+        engine (a digest the columns cannot read: most of the engine's cases) read beforehand —
+        on the reading thread, so those reads too overlap the evaluation of the part before."""
+        for ids, arr in _read_parts(qs):
+            cols = Columns.from_array(arr, np.isin(ids, flagged) if len(flagged) else None)
+            cols = cols.block(0, cols.n)
+            yield ids, cols, _fetch_facts(qs.db, ids[np.flatnonzero(cols.fallback)].tolist())
+
+    for ids, cols, known in _ahead(parts, qs.db):
+        t = time.perf_counter()
+        h = _evaluate(cols, ruleset, calendar, as_of, soon, keep, shared)
+        t2 = time.perf_counter()
+        fb_rows = np.flatnonzero(h.fallback)
+        n_fb += len(fb_rows)
+        entries.extend((r + offset, p, s) for r, p, s in _engine_entries(qs.db, ids, fb_rows, ctx, known))
+        t_eng += time.perf_counter() - t2
+        t_cols += t2 - t
+        ids_parts.append(ids)
+        hit_parts.append((offset, h))
+        fb_parts.append(h.fallback)
+        offset += len(ids)
+    t3 = time.perf_counter()
+    ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
+    hits = _join_hits(hit_parts, fb_parts, ctx)
+    out = FindingsScan(qs.db, ids, hits, entries)
+    out.ctx = ctx
+    total = time.perf_counter() - t0
+    out.timings = {"read": max(0.0, total - t_cols - t_eng), "columns": t_cols + (time.perf_counter() - t3),
+                   "engine": t_eng, "cases": len(ids), "engine_cases": n_fb, "parts": len(ids_parts)}
+    return out
+
+
+def _join_hits(parts: list, fbs: list, ctx) -> Hits:
+    """One Hits of parts evaluated one after the other with the same parameter numbering: the rows
+    moved by each part's offset (the parts are in pk order, each sorted by row then rule)."""
+    from kiemsat.domain import vector as V
+
+    ruleset, calendar, as_of, _w, keep, soon, shared = ctx
+    if not parts:
+        return _evaluate(Columns([]), ruleset, calendar, as_of, soon, keep, shared)
+    if len(parts) == 1:
+        return parts[0][1]
+    first = parts[0][1]
+    cols = {}
+    for k in first.cols:
+        if k == "row":
+            cols[k] = np.concatenate([(h.cols[k].astype(np.int64) + off).astype(h.cols[k].dtype)
+                                      if off else h.cols[k] for off, h in parts])
+        else:
+            cols[k] = np.concatenate([h.cols[k] for _off, h in parts])
+    return V.Hits(rows=cols["row"], cols=cols, fallback=np.concatenate(fbs), ruleset=ruleset, calendar=calendar,
+                  as_of=as_of, pvs=shared.pv.items, pnames=shared.pnames, rule_pos=first.rule_pos)
 
 
 REFRESH_LIMIT = 5000  # changed cases beyond which refresh gives up (the caller scans again)

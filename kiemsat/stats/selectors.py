@@ -122,9 +122,17 @@ def execution_done_by_end(p: Period) -> Q:
 
 def not_delivered(p: Period) -> Q:
     """Chưa bàn giao: a decision applying a measure dated up to the end, with no delivery and no
-    exemption recorded by the end. (Counted as applied_by_end − those with execution_done_by_end,
-    the second inside the one pass over the events.)"""
+    exemption recorded by the end. (Counted as applied_by_end − those done by the end, see
+    done_by_end, in the same pass over the cases.)"""
     return applied_by_end(p) & ~Q(pk__in=Event.objects.filter(execution_done_by_end(p)).values("case_id"))
+
+
+def done_by_end(p: Period) -> Q:
+    """(On Case) a delivery or an exemption dated up to the end of the period: `Case.done_date`,
+    the first of them (cases.services.summarize); a case without `last_date` (written without the
+    summary) is looked up in its events. The same cases as Event condition execution_done_by_end."""
+    done = Event.objects.filter(execution_done_by_end(p), case_id=OuterRef("pk"))
+    return Q(done_date__lte=p.end) | (Q(last_date__isnull=True) & Q(Exists(done)))
 
 
 # =============================================================================== event indicators
@@ -342,10 +350,21 @@ def scan_scope(base: QuerySet, p: Period, as_of: dt.date, rs) -> QuerySet:
     """The cases that can hold a finding counted for the period: not accepted after `as_of` (the
     engine ignores those), and either remaining at the end of the period (their `court.decide` is
     counted whenever it fell due) or holding a date no older than the ruleset's reach before the
-    period starts — in the case's summary columns or on any event (its date, receipt date or end
-    date). Every other case has all its events too old for a finding dated in the period (see
-    `_reach_days`); on a register of several years that is most of it. The cases' events are looked
-    up through the (case, code) index only for the cases the summary columns do not already keep."""
+    period starts on one of its events (its date, receipt date or end date: `Case.last_date`, the
+    newest of them, kept by cases.services.summarize). Every other case has all its events too old
+    for a finding dated in the period (see `_reach_days`); on a register of several years that is
+    most of it. A case without `last_date` (no dated event, or a row written without the summary)
+    is looked up in its events through the (case, code) index."""
+    old = p.start - dt.timedelta(days=_reach_days(rs))
+    recent = Event.objects.filter(case_id=OuterRef("pk")).filter(
+        Q(date__gte=old) | Q(received__gte=old) | Q(end__gte=old))
+    return base.exclude(thu_ly_date__gt=as_of).filter(
+        remaining(p) | Q(last_date__gte=old) | (Q(last_date__isnull=True) & Q(Exists(recent))))
+
+
+def scan_scope_by_events(base: QuerySet, p: Period, as_of: dt.date, rs) -> QuerySet:
+    """scan_scope read from the events themselves, as before `Case.last_date` (the tests compare
+    both)."""
     old = p.start - dt.timedelta(days=_reach_days(rs))
     recent = Event.objects.filter(case_id=OuterRef("pk")).filter(
         Q(date__gte=old) | Q(received__gte=old) | Q(end__gte=old))
@@ -625,15 +644,19 @@ class IdList(Aggregate):
     template = "%(function)s(%(expressions)s)"
     output_field = TextField()
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(self, compiler, connection, **extra):  # 8-byte binary integers, end to end
         c = self.copy()
         c.function = "STRING_AGG"
-        c.template = "%(function)s((%(expressions)s)::text, ',')"
+        c.template = "%(function)s(int8send(%(expressions)s), ''::bytea)"
         return super(IdList, c).as_sql(compiler, connection, **extra)
 
 
-def _ids(text: str | None) -> np.ndarray:
-    return np.array(text.split(","), dtype=np.int64) if text else np.zeros(0, dtype=np.int64)
+def _ids(value: str | bytes | memoryview | None) -> np.ndarray:
+    if not value:
+        return np.zeros(0, dtype=np.int64)
+    if isinstance(value, str):
+        return np.array(value.split(","), dtype=np.int64)
+    return np.frombuffer(bytes(value), dtype=">i8").astype(np.int64)
 
 
 def _grouped(qs: QuerySet, aggs: dict, unit_field: str = "unit_id", measure_field: str = "measure") -> dict:
@@ -643,9 +666,11 @@ def _grouped(qs: QuerySet, aggs: dict, unit_field: str = "unit_id", measure_fiel
     return out
 
 
-def _case_counts(base: QuerySet, p: Period) -> dict[tuple[int, str], dict[str, int]]:
+def _case_counts(base: QuerySet, p: Period, with_units: bool = False):
     """Every case indicator (and the trend) per (unit, measure): one query over the period's
-    window, one for the indicators outside it."""
+    window, one over every case for the indicators outside it (not delivered). with_units: also
+    (ids, unit ids) of every case of `base`, sorted by id — the per-unit split of the engine's
+    figures (provincial users) — from that second pass."""
     aggs = {k: Count("pk", filter=BY_KEY[k].fn(p)) for k in WINDOWED}
     aggs["_remaining_ids"] = IdList("pk", filter=remaining(p))
     for i, (_label, s, e) in enumerate(p.buckets()):
@@ -654,9 +679,24 @@ def _case_counts(base: QuerySet, p: Period) -> dict[tuple[int, str], dict[str, i
         aggs[f"trend_resolved_{i}"] = Count("pk", filter=Q(thu_ly_date__lte=p.end) & _decided_in(b))
     out = _grouped(base.filter(_window(p)), aggs)
     assert set(CASE_KEYS) == set(WINDOWED) | {"not_delivered"}
-    for key, row in _grouped(base.filter(applied_by_end(p)), {"_applied": Count("pk")}).items():
+    rest = {"_applied": Count("pk", filter=applied_by_end(p)),
+            "_done": Count("pk", filter=applied_by_end(p) & done_by_end(p))}
+    if with_units:
+        rest["_ids"] = IdList("pk")
+    ids, units = [], []
+    for key, row in _grouped(base if with_units else base.filter(applied_by_end(p)), rest).items():
+        if with_units:
+            arr = _ids(row.pop("_ids"))
+            ids.append(arr)
+            units.append(np.full(len(arr), key[0], dtype=np.int64))
         out.setdefault(key, {}).update(row)
-    return out
+    if not with_units:
+        return out
+    if not ids:
+        return out, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    ids_a, units_a = np.concatenate(ids), np.concatenate(units)
+    order = np.argsort(ids_a, kind="stable")
+    return out, (ids_a[order], units_a[order])
 
 
 def _event_counts(events: QuerySet, p: Period) -> dict[tuple[int, str], dict[str, int]]:
@@ -665,12 +705,10 @@ def _event_counts(events: QuerySet, p: Period) -> dict[tuple[int, str], dict[str
     codes = set()
     for k in EVENT_KEYS:
         codes |= set(EVENT_CODES[k])
-    aggs = {k: (Count("case_id", filter=c, distinct=True) if BY_KEY[k].source == "event_cases" else Count("pk", filter=c))
-            for k, c in conds.items()}
-    done = execution_done_by_end(p)
-    aggs["_done"] = Count("case_id", distinct=True, filter=done & Q(case__outcome=Outcome.APPLY,
-                                                                    case__decision_date__lte=p.end))
-    rows = events.filter((_dated_in(p) & Q(code__in=sorted(codes))) | done)
+    # events counted by their case_id (never null: the same count as their ids), so PostgreSQL reads them
+    # from the index cases_event_stats alone (migration cases.0006)
+    aggs = {k: Count("case_id", filter=c, distinct=BY_KEY[k].source == "event_cases") for k, c in conds.items()}
+    rows = events.filter(_dated_in(p) & Q(code__in=sorted(codes)))
     return _grouped(rows, aggs, "case__unit_id", "case__measure")
 
 
@@ -681,21 +719,6 @@ def _sum(rows: dict, keys, where=lambda unit, measure: True) -> dict[str, int]:
             for k in keys:
                 tot[k] += row.get(k, 0) or 0
     return tot
-
-
-def _case_units(base: QuerySet) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, unit ids) of every case of `base`, sorted by id — the per-unit split of the engine's
-    figures (provincial users). The database concatenates the ids per unit: one row per unit."""
-    ids, units = [], []
-    for row in base.order_by().values("unit_id").annotate(ids=IdList("pk")):
-        arr = _ids(row["ids"])
-        ids.append(arr)
-        units.append(np.full(len(arr), row["unit_id"], dtype=np.int64))
-    if not ids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    ids_a, units_a = np.concatenate(ids), np.concatenate(units)
-    order = np.argsort(ids_a, kind="stable")
-    return ids_a[order], units_a[order]
 
 
 def _count_in(ids: np.ndarray, sorted_ids: np.ndarray) -> int:
@@ -865,27 +888,42 @@ def _cache_key(scope: Scope, p: Period, today: dt.date) -> tuple | None:
 
 
 @contextmanager
-def no_jit():
+def no_jit(**more: str):
     """PostgreSQL: no JIT compilation for the statistics' queries on this thread's connection. Their
     many FILTER clauses (and the correlated EXISTS of the protest figures, costed per row though it
     runs only for the provincial court's decisions) push the plan's cost over `jit_above_cost`, and
     compiling them takes seconds — far more than running them (measured: 2.7 s of JIT for a 35 ms
-    query at 30,000 cases). Restored afterwards."""
+    query at 30,000 cases). `more`: other settings for the same queries (see REPORT_SETTINGS).
+    Restored afterwards."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         yield
         return
+    settings = {"jit": "off", **more}
     with connection.cursor() as cur:
-        cur.execute("SHOW jit")
-        before = cur.fetchone()[0]
-        cur.execute("SET jit = off")
+        before = {}
+        for name, value in settings.items():
+            cur.execute("SELECT current_setting(%s)", [name])
+            before[name] = cur.fetchone()[0]
+            cur.execute("SELECT set_config(%s, %s, false)", [name, value])
     try:
         yield
     finally:
         if connection.connection is not None:
             with connection.cursor() as cur:
-                cur.execute("SELECT set_config('jit', %s, false)", [before])
+                for name, value in before.items():
+                    cur.execute("SELECT set_config(%s, %s, false)", [name, value])
+
+
+# The report runs its queries side by side, one connection each (see _side_by_side): parallel workers
+# would only compete with them for the same processor cores (measured on 2 cores: the events' count
+# spent 3 × 0.7 s of processor time in a parallel hash join, 0.7 s in one process).
+REPORT_SETTINGS = {"max_parallel_workers_per_gather": "0"}
+# The events of the period (a few hundred thousand rows read from cases_event_stats) are joined to their
+# cases in id order; a hash of every case (a million rows) costs twice as much (measured: 0.73 s
+# against 1.2 s for a year at 1,000,000 cases).
+EVENT_SETTINGS = {**REPORT_SETTINGS, "enable_hashjoin": "off"}
 
 
 def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
@@ -899,10 +937,10 @@ def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
     base = scope.base
     legal.active_ruleset()  # parsed (and seeded) once, before the two threads read it
 
-    def timed(name, fn, *args):
+    def timed(name, fn, *args, settings=REPORT_SETTINGS):
         def job():
             t = clock()
-            with no_jit():
+            with no_jit(**settings):
                 out = fn(*args)
             timings[name] = clock() - t
             return out
@@ -916,10 +954,11 @@ def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
                       for part in hit[0]], hit[1]
         timings["cached"] = 1.0
     else:
-        jobs = [timed("cases", _case_counts, base, p), timed("events", _event_counts, scope_events(scope), p)]
-        if scope.groups:
-            jobs.append(timed("units", _case_units, base))
+        jobs = [timed("cases", _case_counts, base, p, bool(scope.groups)),
+                timed("events", _event_counts, scope_events(scope), p, settings=EVENT_SETTINGS)]
         *counted, t = _side_by_side(*jobs, timed("scan", findings, base, p, today))
+        if scope.groups:  # the per-unit split of the engine's figures came with the case counts
+            counted = [counted[0][0], counted[1], counted[0][1]]
         timings["overlap"] = max(0.0, timings["cases"] + timings["events"] + timings["scan"]
                                  - (clock() - t0))
         if key is not None:
