@@ -24,7 +24,7 @@ from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -339,23 +339,45 @@ class _Refs:
         self.staff = {fold(u.full_name): u for u in User.objects.filter(unit=unit) if u.full_name}
         self.created_staff: list[str] = []
         self.created_agencies: list[str] = []
+        self.before_write: Callable[[], None] | None = None  # the importer's bulk writer: wait for it first
+        self._seen: dict[tuple[str, Any], Agency | User | None] = {}
 
     def agency(self, name: str) -> Agency | None:
+        try:
+            return self._seen[("agency", name)]  # the same text as a row before: the same answer
+        except KeyError:
+            pass
+        found = self._seen[("agency", name)] = self._agency(name)
+        return found
+
+    def user(self, name: str) -> User | None:
+        try:
+            return self._seen[("user", name)]
+        except KeyError:
+            pass
+        found = self._seen[("user", name)] = self._user(name)
+        return found
+
+    def _agency(self, name: str) -> Agency | None:
         name = " ".join((name or "").split())
         if not name:
             return None
         key = fold(name)
         if key not in self.agencies:
+            if self.before_write is not None:
+                self.before_write()
             self.agencies[key] = Agency.objects.create(name=name[:200], kind=_agency_kind(name))
             self.created_agencies.append(name)
         return self.agencies[key]
 
-    def user(self, name: str) -> User | None:
+    def _user(self, name: str) -> User | None:
         name = " ".join((name or "").split())
         if not name:
             return None
         key = fold(name)
         if key not in self.staff:
+            if self.before_write is not None:
+                self.before_write()
             base = "so-excel-" + re.sub(r"[^a-z0-9]+", "-", key).strip("-")[:100]
             username, n = base, 1
             while User.objects.filter(username=username).exists():
@@ -454,8 +476,17 @@ def _case_payload(values: dict, note: str, refs: _Refs, court: Court) -> tuple[d
 def _year_and_number(data: dict, events: list[dict]) -> tuple[int | None, str]:
     """The (year, số thụ lý) the case would get (the register's own rule, on unsaved objects)."""
     return case_services.year_and_number(
-        [case_services.NewEvent(**e) for e in events if e["code"] in ("accepted", "court_received")]
+        [_Probe(e["code"], e.get("date"), e.get("number") or "") for e in events
+         if e["code"] in ("accepted", "court_received")]
     )
+
+
+class _Probe(NamedTuple):
+    """What year_and_number reads of an event (as NewEvent would have it)."""
+
+    code: str
+    date: dt.date | None
+    number: str
 
 
 # --- matching rows already in the register --------------------------------------------------------------
@@ -469,7 +500,7 @@ class _Index:
         for pk, year, stl, name, unit_id in cases.values_list("pk", "year", "so_thu_ly", "person_name", "unit_id"):
             self.by_number[(year, stl)] = (pk, name, unit_id)
         self.by_name: dict[str, list[int]] = {}
-        for pk, name in Case.objects.filter(unit=unit).values_list("pk", "person_name"):
+        for pk, name in Case.objects.filter(unit=unit).order_by("pk").values_list("pk", "person_name"):
             self.by_name.setdefault(fold(name), []).append(pk)
         self.by_source: dict[tuple[str, int], int] = {}
         done = ImportRow.objects.filter(batch__sha256=sha256, batch__status=ImportBatch.Status.DONE, case__isnull=False,
@@ -488,7 +519,7 @@ class _Index:
 def _load(pk: int) -> tuple[Case, dict]:
     """A case and its flat view."""
     case = Case.objects.select_related("proposer", "assigned_to").get(pk=pk)
-    return case, flat_case(case, list(case.events.all()))
+    return case, flat_case(case, list(case.events.order_by("pk")))
 
 
 def _match_by_dates(book: dict, candidates: list[int]) -> Case | None:
@@ -755,44 +786,26 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
     items += [(s, n, None, why) for s, n, why in reading.skipped]
     order = {s.name: i for i, s in enumerate(reading.sheets)}
     items.sort(key=lambda t: (order.get(t[0], 0), t[1]))
-    total = len(items)
-    step = max(1, total // 100)
-    pending: list[ImportRow] = []
-    writer = _Bulk(actor) if bulk else None
-
-    for i, (sheet, rownum, rr, why) in enumerate(items, 1):
-        if rr is None:
-            rep = RowReport(sheet, rownum, ImportRow.Status.SKIPPED, reason=f"Dòng {rownum}: {why}")
-            report.rows.append(rep)
-            pending.append(_RowOut(sheet=sheet, row_number=rownum, status=rep.status, reason=rep.reason))
-        else:
-            book = rr.flat()
-            rep = _import_row(rr, refs=refs, index=index, unit=unit, court=court, tracked=tracked, bulk=writer,
-                              book=book)
-            report.rows.append(rep)
-            pending.append(_RowOut(
-                sheet=sheet, row_number=rownum, status=rep.status, case_id=rep.case_id,
-                person_name=rep.name[:200], so_thu_ly=rep.so_thu_ly[:120], reason=rep.reason, warnings=rep.warnings,
-                values=book, flags=_jsonable(rr.flags), errors=rr.errors, note=rr.note,
-                extras=_jsonable(rr.extras),
-                changes={k: v for k, v in (("updated", rep.updated), ("conflicts", _jsonable(rep.conflicts))) if v},
-            ))
-        if len(pending) >= ROW_CHUNK:
-            if writer is not None:
-                writer.flush()
-            _write_rows(batch, pending)
-            pending = []
-        if progress and (i % step == 0 or i == total):
-            progress(i, total)
+    thread = _Writer() if bulk else None
+    writer = _Bulk(actor, thread) if bulk else None
+    if thread is not None:
+        refs.before_write = writer.drain  # a new agency or staff account: after what is being written
+        thread.start()
+    try:
+        _import_rows(items, report, batch=batch, refs=refs, index=index, unit=unit, court=court, tracked=tracked,
+                     writer=writer, thread=thread, progress=progress)
+        if thread is not None:
+            thread.drain()  # the last writes done, and their error raised here if one failed
+    finally:
+        if thread is not None:
+            thread.stop()  # every write done before the transaction ends, whatever happened
+    refs.before_write = None
     if writer is not None:
-        writer.flush()
         case_services.record_bulk_create(
             writer.created, writer.n_events, obj=batch, user=actor,
             summary=f"Nhập sổ Excel {batch.file_name}: tạo {len(writer.created)} vụ việc mới",
         )
-    if pending:
-        _write_rows(batch, pending)
-    if progress and not total:
+    if progress and not items:
         progress(0, 0)
 
     c = report.counts
@@ -818,6 +831,50 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
            user=actor)
 
 
+def _import_rows(items, report: ImportReport, *, batch, refs, index, unit, court, tracked, writer, thread, progress):
+    """Every row of the book in order (the reader's skipped rows too), into report.rows and the
+    import rows; new cases through `writer` (bulk) or row by row."""
+    total = len(items)
+    step = max(1, total // 100)
+    pending: list[_RowOut] = []
+
+    def write_rows(rows):
+        if thread is not None:
+            _adapt_json(rows)
+            thread.submit(lambda: _write_rows(batch, rows, adapted=True))
+        else:
+            _write_rows(batch, rows)
+
+    for i, (sheet, rownum, rr, why) in enumerate(items, 1):
+        if rr is None:
+            rep = RowReport(sheet, rownum, ImportRow.Status.SKIPPED, reason=f"Dòng {rownum}: {why}")
+            report.rows.append(rep)
+            pending.append(_RowOut(sheet=sheet, row_number=rownum, status=rep.status, reason=rep.reason))
+        else:
+            book = rr.flat()
+            rep = _import_row(rr, refs=refs, index=index, unit=unit, court=court, tracked=tracked, bulk=writer,
+                              book=book)
+            report.rows.append(rep)
+            pending.append(_RowOut(
+                sheet=sheet, row_number=rownum, status=rep.status, case_id=rep.case_id,
+                person_name=rep.name[:200], so_thu_ly=rep.so_thu_ly[:120], reason=rep.reason, warnings=rep.warnings,
+                values=book, flags=_jsonable(rr.flags), errors=rr.errors, note=rr.note,
+                extras=_jsonable(rr.extras),
+                changes={k: v for k, v in (("updated", rep.updated), ("conflicts", _jsonable(rep.conflicts))) if v},
+            ))
+        if len(pending) >= ROW_CHUNK:
+            if writer is not None:
+                writer.flush()
+            write_rows(pending)
+            pending = []
+        if progress and (i % step == 0 or i == total):
+            progress(i, total)
+    if writer is not None:
+        writer.flush()
+    if pending:
+        write_rows(pending)
+
+
 class _RowOut:
     """One ImportRow to write (its columns as attributes; a model instance costs more to make
     than the row costs to insert)."""
@@ -835,28 +892,133 @@ class _RowOut:
         self.extras, self.changes = extras or {}, changes or {}
 
 
-def _write_rows(batch: ImportBatch, rows: list[_RowOut]) -> None:
-    """The import rows as plain multi-row INSERTs (ids from the database, in the book's order)."""
-    case_services.insert_rows(ImportRow, rows, extra={"batch_id": batch.pk}, skip=("id",))
+def _write_rows(batch: ImportBatch, rows: list[_RowOut], adapted: bool = False) -> None:
+    """The import rows as plain multi-row INSERTs (ids from the database, in the book's order).
+    adapted: their JSON columns are ready for the driver already (_adapt_json)."""
+    case_services.insert_rows(ImportRow, rows, extra={"batch_id": batch.pk}, skip=("id",),
+                              ready=_json_columns()[0] if adapted else ())
+
+
+def _json_columns() -> tuple[tuple[str, ...], list]:
+    """(names, [(name, converter)]) of ImportRow's JSON columns."""
+    from django.db import models as m
+
+    pairs = [(f.attname, conv) for f, conv in case_services.converters(ImportRow, connection)
+             if isinstance(f, m.JSONField) and conv is not None]
+    return tuple(n for n, _c in pairs), pairs
+
+
+def _adapt_json(rows: list[_RowOut]) -> None:
+    """Encode the JSON columns of import rows now, in the importing thread (the writer thread is the
+    busier one)."""
+    _names, pairs = _json_columns()
+    for r in rows:
+        for name, conv in pairs:
+            v = getattr(r, name)
+            if v is not None:
+                setattr(r, name, conv(v))
+
+
+class _Writer:
+    """The bulk writes of an import (new cases, import rows) run in a second thread, on the same
+    connection and in the same transaction, while this thread reads and checks the next rows: the
+    database drivers let go of the interpreter while the database works (sqlite3 while SQLite
+    inserts and updates its indexes, psycopg while PostgreSQL does), so the two overlap on two
+    cores. Jobs run one at a time, in the order given; anything else that uses the connection
+    waits for them first (drain). An error in a job is raised again here, at the next submit or
+    drain, and no later job runs: the import fails and its transaction is rolled back."""
+
+    def __init__(self):
+        import queue
+
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.raised = False
+        self.wrapper = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from django.db import connections
+
+        self.wrapper = connections[connection.alias]
+        self.wrapper.inc_thread_sharing()
+        self.thread = threading.Thread(target=self._run, name="kiemsat-import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        connections[self.wrapper.alias] = self.wrapper  # this thread uses the importing connection
+        while True:
+            job = self.queue.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    job()
+            except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
+                self.error = exc
+            finally:
+                self.queue.task_done()
+
+    def _raise(self) -> None:
+        if self.error is not None and not self.raised:
+            self.raised = True
+            raise self.error
+        if self.error is not None:
+            raise WorkbookError("Không nhập được sổ: lỗi khi ghi vào cơ sở dữ liệu") from self.error
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._raise()
+        self.queue.put(job)
+
+    def drain(self) -> None:
+        """Wait until every job given so far has run (raises the first job's error)."""
+        if self.thread is not None:
+            self.queue.join()
+        self._raise()
+
+    def stop(self) -> None:
+        """Wait for the jobs and end the thread (also when the import failed: before its rollback)."""
+        if self.thread is None:
+            return
+        self.queue.join()
+        self.queue.put(None)
+        self.thread.join()
+        self.thread = None
+        self.wrapper.dec_thread_sharing()
 
 
 class _Bulk:
     """New rows of the book, checked and numbered as they come, written in chunks by
-    cases.services.bulk_create_cases (the same data create_case would write, row by row)."""
+    cases.services.bulk_create_cases (the same data create_case would write, row by row) — in the
+    writer's thread when there is one."""
 
-    def __init__(self, actor):
+    def __init__(self, actor, writer: _Writer | None = None):
         self.actor = actor
+        self.writer = writer
         self.pending: list[case_services.PreparedCase] = []
         self.ids: list[int] = []  # ids taken for the next new cases (case_services.take_ids), ascending
+        self.next_id: int | None = None  # SQLite: the id after the last block taken
         self.today = timezone.localdate()  # the date checks' "today", once for the whole book
         self.created: list[Case] = []
         self.n_events = 0
 
     def add(self, prepared: case_services.PreparedCase) -> None:
         if not self.ids:
-            self.flush()  # SQLite numbers after the largest id written: write what holds ids first
-            self.ids = case_services.take_ids(Case, ROW_CHUNK)[::-1]
+            if self.next_id is not None:
+                # SQLite: this transaction holds the write lock, and every id of the last block went to a
+                # case of this book (taken only when the block is used up): the database would number from here
+                self.ids = list(range(self.next_id + ROW_CHUNK - 1, self.next_id - 1, -1))
+            else:
+                self.flush()  # SQLite numbers after the largest id written: write what holds ids first
+                self.drain()
+                self.ids = case_services.take_ids(Case, ROW_CHUNK)[::-1]
+            if connection.vendor == "sqlite":
+                self.next_id = self.ids[0] + 1
         prepared.case.pk = self.ids.pop()
+        c = prepared.case  # packed here, in the importing thread (the writer thread is the busier one)
+        prepared.packed = case_services.digest(c.measure, c.complex, c.tracked_events, prepared.events)
         self.pending.append(prepared)
 
     def flush(self) -> None:
@@ -864,12 +1026,25 @@ class _Bulk:
         import rows that name them)."""
         if not self.pending:
             return
-        self.n_events += sum(len(p.events) for p in self.pending)
-        try:
-            self.created += case_services.bulk_create_cases(self.pending, actor=self.actor, audit=False)
-        except ValidationError as exc:  # the index let a duplicate through (a write since it was read)
-            raise WorkbookError("Không nhập được sổ: " + "; ".join(exc.messages)) from exc
-        self.pending = []
+        pending, self.pending = self.pending, []
+        self.n_events += sum(len(p.events) for p in pending)
+
+        def job():
+            try:
+                self.created.extend(case_services.bulk_create_cases(pending, actor=self.actor, audit=False))
+            except ValidationError as exc:  # the index let a duplicate through (a write since it was read)
+                raise WorkbookError("Không nhập được sổ: " + "; ".join(exc.messages)) from exc
+
+        if self.writer is not None:
+            self.writer.submit(job)
+        else:
+            job()
+
+    def drain(self) -> None:
+        """Write what is pending and wait for it (before this thread uses the connection)."""
+        self.flush()
+        if self.writer is not None:
+            self.writer.drain()
 
 
 def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court: Court, tracked: list[str],
@@ -903,6 +1078,8 @@ def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court
                 existing_pk, matched_how = pk, f"cùng số thụ lý {stl}"
             if existing_pk is None and not stl:
                 cands = [pk for pk in index.by_name.get(fold(data["person_name"]), []) if pk not in index.created_by_row]
+                if cands and bulk is not None:
+                    bulk.drain()  # the connection is the writer's until what is pending is written
                 found = _match_by_dates(book, cands) if cands else None
                 if found is not None:
                     existing_pk, matched_how = found.pk, "cùng họ tên và ngày"
@@ -913,7 +1090,7 @@ def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court
                     rep.reason = f"Dòng {rr.row}: trùng với dòng {index.created_by_row[existing_pk]} của sổ"
                     return rep
                 if bulk is not None:
-                    bulk.flush()  # the update below writes events: the ids keep the book's order
+                    bulk.drain()  # the update below writes events: the ids keep the book's order
                 last = (ImportRow.objects.filter(case_id=existing_pk, batch__status=ImportBatch.Status.DONE)
                         .only("values", "note").order_by("-id").first())
                 if last is None or last.values != book or last.note != rr.note:
