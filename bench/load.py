@@ -13,7 +13,8 @@ in as the demo accounts). Each user loops: think 0.5–2 s, then one action —
     15 %  write: record an event on a case (leaders) — a "yêu cầu bổ sung tài liệu" with today's date
 
 Reports, per action and overall: count, errors (HTTP ≥ 500, connection errors, unexpected status),
-"database is locked" occurrences (server log + responses), p50/p95/max latency.
+"database is locked" occurrences (server log + responses), p50/p95/max latency; the server
+process's CPU time per request (Linux).
 """
 
 from __future__ import annotations
@@ -164,6 +165,15 @@ def user_loop(i: int, args, case_ids: list[int], stop_at: float, stats: Stats) -
         stats.add(action, secs, ok, locked, f"HTTP {status} {path}", rejected=(form is not None and status == 200))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def ensure_instance(args) -> None:
     db = Path(args.data_dir) / "kiemsat.sqlite3"
     if db.exists():
@@ -224,6 +234,7 @@ def main() -> int:
             print("the server did not start:\n" + (Path(args.data_dir) / "load-server.log").read_text(errors="replace")[-3000:],
                   file=sys.stderr)
             return 2
+        cpu_before = _cpu_seconds(server.pid)
         stats = Stats()
         stop_at = time.time() + args.minutes * 60
         threads = [threading.Thread(target=user_loop, args=(i, args, ids, stop_at, stats), daemon=True)
@@ -234,6 +245,7 @@ def main() -> int:
         for t in threads:
             t.join()
         wall = time.time() - t0
+        cpu_used = _cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -254,6 +266,10 @@ def main() -> int:
     print(f"{'ALL':<14}{len(all_t):>7}{sum(stats.errors.values()):>8}{pct(all_t, .5) * 1000:>9.0f}"
           f"{pct(all_t, .95) * 1000:>9.0f}{max(all_t) * 1000:>9.0f}")
     print(f'"database is locked": {stats.locked} in responses, {locked_log} in the server log')
+    if cpu_used == cpu_used:  # not NaN
+        print(f"server CPU: {cpu_used:.0f} s in {wall:.0f} s ({cpu_used / wall * 100:.0f} % of one core), "
+              f"{cpu_used / len(all_t) * 1000:.1f} ms per request; load average at the end "
+              f"{os.getloadavg()[0]:.2f}")
     for s in stats.samples:
         print("  error:", s)
     return 1 if sum(stats.errors.values()) or stats.locked or locked_log else 0

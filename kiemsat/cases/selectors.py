@@ -51,10 +51,15 @@ def holds_every_case(unit_ids) -> bool:
     """True when no other unit has a case in this database (a unit's own installation): the unit
     filter is then a no-op, and leaving it out lets the database read the register in index order
     (a filter on the unit makes it sort the whole table for each page)."""
-    from kiemsat.org.models import Unit
+    from kiemsat.web.memo import per_request
 
-    others = list(Unit.objects.exclude(pk__in=list(unit_ids)).values_list("pk", flat=True))
-    return not others or not Case.objects.filter(unit_id__in=others).exists()
+    def compute():
+        from kiemsat.org.models import Unit
+
+        others = list(Unit.objects.exclude(pk__in=list(unit_ids)).values_list("pk", flat=True))
+        return not others or not Case.objects.filter(unit_id__in=others).exists()
+
+    return per_request(("cases.holds_every_case", tuple(unit_ids)), compute)  # once per request
 
 
 def register(user, f: RegisterFilters) -> QuerySet[Case]:
@@ -91,10 +96,16 @@ def change_stamp(db: str = "default") -> tuple:
     """Moves whenever a case is added or changed (every change of a case or of its events ends in
     services.refresh_summary, which moves updated_at; bulk inserts add ids). Two index lookups
     (newest id, newest updated_at), however big the register. Cases are never deleted by the
-    product (a restore replaces the database; the cache expires anyway)."""
-    top = Case.objects.using(db).order_by("-id").values_list("id", flat=True).first()
-    newest = Case.objects.using(db).order_by("-updated_at").values_list("updated_at", flat=True).first()
-    return top, newest
+    product (a restore replaces the database; the cache expires anyway). Read once per request
+    (kiemsat.web.memo: GET requests, which change no case)."""
+    from kiemsat.web.memo import per_request
+
+    def read():
+        top = Case.objects.using(db).order_by("-id").values_list("id", flat=True).first()
+        newest = Case.objects.using(db).order_by("-updated_at").values_list("updated_at", flat=True).first()
+        return top, newest
+
+    return per_request(("cases.change_stamp", db), read)
 
 
 CHANGE_OVERLAP_SECONDS = 120  # cases changed this long before a mark are read again (see changes_since)
@@ -110,7 +121,17 @@ def change_mark(db: str = "default") -> tuple:
     return (objs.aggregate(m=Max("id"))["m"], objs.aggregate(m=Max("updated_at"))["m"], objs.count())
 
 
-def changes_since(mark: tuple, db: str = "default", overlap: float | None = None) -> list[int] | None:
+def request_mark(db: str = "default") -> tuple:
+    """change_mark(db), read once per request (kiemsat.web.memo; each read counts the cases — 10 ms
+    at 100,000 — and a page after a write patches several caches). An older mark is always safe as a
+    mark: changes_since(it) names a superset of what changed since the cached value was computed."""
+    from kiemsat.web.memo import per_request
+
+    return per_request(("cases.change_mark", db), lambda: change_mark(db))
+
+
+def changes_since(mark: tuple, db: str = "default", overlap: float | None = None,
+                  now: tuple | None = None) -> list[int] | None:
     """Ids of the cases created or changed since change_mark() gave `mark` (with a margin of
     CHANGE_OVERLAP_SECONDS for transactions that commit after a later one), for caches that patch
     themselves; None when that cannot be told — a case removed (the count does not add up), the
@@ -124,15 +145,20 @@ def changes_since(mark: tuple, db: str = "default", overlap: float | None = None
     top, newest, total = mark
     if top is None or newest is None:
         return None
-    now_top, now_newest, now_total = change_mark(db)
-    if now_top is None or now_newest is None or now_top < top or now_newest < newest:
-        return None
-    margin = dt.timedelta(seconds=CHANGE_OVERLAP_SECONDS if overlap is None else overlap)
-    got = list(Case.objects.using(db).filter(Q(updated_at__gte=newest - margin) | Q(pk__gt=top))
-               .values_list("pk", flat=True)[:CHANGES_LIMIT + 1])
-    if len(got) > CHANGES_LIMIT or now_total != total + sum(1 for pk in got if pk > top):
-        return None
-    return got
+    # `now`: a change_mark() the caller read (request_mark); when it does not add up — older than
+    # `mark`, or cases added since it was read — the register is read again before giving up
+    for cur in ((now, None) if now is not None else (None,)):
+        now_top, now_newest, now_total = cur if cur is not None else change_mark(db)
+        if now_top is None or now_newest is None or now_top < top or now_newest < newest:
+            continue
+        margin = dt.timedelta(seconds=CHANGE_OVERLAP_SECONDS if overlap is None else overlap)
+        got = list(Case.objects.using(db).filter(Q(updated_at__gte=newest - margin) | Q(pk__gt=top))
+                   .values_list("pk", flat=True)[:CHANGES_LIMIT + 1])
+        if len(got) > CHANGES_LIMIT:
+            return None
+        if now_total == total + sum(1 for pk in got if pk > top):
+            return got
+    return None
 
 
 def cached(key, compute, stamp: tuple | None = None):
@@ -156,7 +182,11 @@ _COUNTS: dict = {}
 
 
 def _count(key, ids_qs) -> int:
-    """ids_qs.count(), kept per process. A small result (≤ COUNT_IDS_LIMIT cases, e.g. a name
+    return _count_ids(key, ids_qs)[0]
+
+
+def _count_ids(key, ids_qs):
+    """(ids_qs.count(), its ids as a sorted numpy array or None), kept per process. A small result (≤ COUNT_IDS_LIMIT cases, e.g. a name
     search, which the database can only count by reading every row) keeps its ids, so after a
     change only the changed cases are tested again (changes_since); a big one is counted again."""
     import numpy as np
@@ -165,15 +195,15 @@ def _count(key, ids_qs) -> int:
     hit = _COUNTS.get(key)
     stamp = change_stamp(ids_qs.db)
     if hit is not None and hit[0] == stamp and now - hit[1] < CACHE_SECONDS:
-        return hit[3]
+        return hit[3], hit[4]
     with _COUNT_LOCK:
         hit = _COUNTS.get(key)
         if hit is not None and hit[0] == stamp and now - hit[1] < CACHE_SECONDS:
-            return hit[3]
-        mark = change_mark(ids_qs.db)
+            return hit[3], hit[4]
+        mark = request_mark(ids_qs.db)
         ids = None
         if hit is not None and hit[4] is not None and now - hit[1] < CACHE_SECONDS:
-            changed = changes_since(hit[2], ids_qs.db)
+            changed = changes_since(hit[2], ids_qs.db, now=mark)
             if changed is not None:
                 ch = np.asarray(changed, dtype=np.int64)
                 now_in = np.fromiter(ids_qs.filter(pk__in=changed).order_by(), dtype=np.int64) if changed else ch
@@ -189,7 +219,7 @@ def _count(key, ids_qs) -> int:
         if len(_COUNTS) > 512:
             _COUNTS.clear()
         _COUNTS[key] = (stamp, made, mark, n, ids)
-        return n
+        return n, ids
 
 
 def _scope_key(user) -> tuple:
@@ -197,30 +227,175 @@ def _scope_key(user) -> tuple:
     return None if ids is None else tuple(sorted(ids))
 
 
+class Columns:
+    """A few columns of every case a scope reads, in id order (numpy; 0 = none): stage (codes into
+    STAGE_VALUES), year, court, staff (assigned user). Kept per process and patched when the
+    register changes (register_columns). Shared: do not modify; `memo` keeps what is derived from
+    one state (e.g. the stage counts)."""
+
+    __slots__ = ("ids", "stage", "year", "court", "staff", "memo")
+
+    def __init__(self, ids, stage, year, court, staff):
+        self.ids, self.stage, self.year, self.court, self.staff = ids, stage, year, court, staff
+        self.memo: dict = {}
+
+    def derived(self, name, make):
+        hit = self.memo.get(name)
+        if hit is None:
+            hit = self.memo[name] = make()
+        return hit
+
+
+STAGE_VALUES: list = []  # stage code -> stage value (append-only, per process)
+_STAGE_CODE: dict = {}
+_COLUMN_FIELDS = ("pk", "stage", "year", "court_id", "assigned_to_id")
+_COLUMNS: dict = {}
+_COLUMNS_LOCK = threading.Lock()
+COLUMNS_OVERLAP_SECONDS = None  # margin of changes_since (None: its default); tests set 0
+
+
+def _stage_code(v) -> int:
+    c = _STAGE_CODE.get(v)
+    if c is None:
+        c = _STAGE_CODE[v] = len(STAGE_VALUES)
+        STAGE_VALUES.append(v)
+    return c
+
+
+def _read_columns(qs) -> Columns:
+    import numpy as np
+
+    rows = list(qs.order_by("pk").values_list(*_COLUMN_FIELDS))
+    n = len(rows)
+    return Columns(np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+                   np.fromiter((_stage_code(r[1]) for r in rows), dtype=np.int64, count=n),
+                   np.fromiter((r[2] or 0 for r in rows), dtype=np.int64, count=n),
+                   np.fromiter((r[3] or 0 for r in rows), dtype=np.int64, count=n),
+                   np.fromiter((r[4] or 0 for r in rows), dtype=np.int64, count=n))
+
+
+def _patch_columns(old: Columns, qs, changed: list[int]) -> Columns:
+    """old brought up to date after the cases `changed` were created or changed: their rows are
+    dropped and read again (those still in qs) — equal to _read_columns(qs)."""
+    import numpy as np
+
+    ch = np.unique(np.asarray(changed, dtype=np.int64))
+    keep = np.ones(len(old.ids), dtype=bool)  # ~np.isin(old.ids, ch) by binary search (ids sorted)
+    if len(old.ids) and len(ch):
+        pos = np.searchsorted(old.ids, ch)
+        ok = pos < len(old.ids)
+        keep[pos[ok][old.ids[pos[ok]] == ch[ok]]] = False
+    new = _read_columns(qs.filter(pk__in=ch.tolist())) if len(ch) else None
+    parts = ("ids", "stage", "year", "court", "staff")
+    if new is None or not len(new.ids):
+        return Columns(*(getattr(old, k)[keep] for k in parts))
+    kept_ids = old.ids[keep]
+    at = np.searchsorted(kept_ids, new.ids)  # both sorted, disjoint: inserted in place
+    return Columns(*(np.insert(getattr(old, k)[keep], at, getattr(new, k)) for k in parts))
+
+
+COLUMNS_LIMIT = 300_000  # a bigger scope (a province) is not kept: its reads go to the database as before
+_TOO_BIG: dict = {}
+
+
+def register_columns(user=None, qs=None) -> Columns | None:
+    """The Columns of the cases a user reads (or of qs), kept per process: after a change only the
+    changed cases are read again (changes_since; tests/cases/test_columns_selectors.py: equal to
+    a new read), at most CACHE_SECONDS old, then read again in full. None for a scope of more than
+    COLUMNS_LIMIT cases (reading it all would cost seconds): the caller asks the database."""
+    from django.core.exceptions import EmptyResultSet
+
+    qs = visible_cases(user) if qs is None else qs
+    try:
+        sql = qs.values_list("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return _read_columns(qs.none())
+    key = (qs.db, sql[0], tuple(map(str, sql[1])))
+    now = time.monotonic()
+    big = _TOO_BIG.get(key)
+    if big is not None and now - big < CACHE_SECONDS:
+        return None
+    stamp = change_stamp(qs.db)
+    hit = _COLUMNS.get(key)
+    if hit is not None and hit[0] == stamp and now - hit[1] < CACHE_SECONDS:
+        return hit[3]
+    with _COLUMNS_LOCK:  # one thread brings it up to date; the others wait for it
+        hit = _COLUMNS.get(key)
+        if hit is not None and hit[0] == stamp and now - hit[1] < CACHE_SECONDS:
+            return hit[3]
+        mark = request_mark(qs.db)  # before reading: what changes from here on is read again next time
+        cols = None
+        if hit is not None and now - hit[1] < CACHE_SECONDS:
+            changed = changes_since(hit[2], qs.db, COLUMNS_OVERLAP_SECONDS, now=mark)
+            if changed is not None:
+                cols = _patch_columns(hit[3], qs, changed)
+        made = hit[1] if cols is not None else now
+        if cols is None:
+            if qs.order_by().values("pk")[COLUMNS_LIMIT:COLUMNS_LIMIT + 1].exists():
+                _TOO_BIG[key] = now
+                _COLUMNS.pop(key, None)
+                return None
+            cols = _read_columns(qs)
+        if len(_COLUMNS) > 64:
+            _COLUMNS.clear()
+        _COLUMNS[key] = (stamp, made, mark, cols)
+        return cols
+
+
+def assigned_ids(user, qs=None):
+    """The ids (sorted numpy array) of the cases of qs (default: those the user reads) assigned to the user."""
+    import numpy as np
+
+    cols = register_columns(user, qs)
+    if cols is None:
+        qs = visible_cases(user) if qs is None else qs
+        return np.unique(np.fromiter(qs.filter(assigned_to=user).order_by().values_list("pk", flat=True),
+                                     dtype=np.int64))
+    return cols.derived(("assigned", user.pk), lambda: cols.ids[cols.staff == user.pk])
+
+
 def years(user) -> list[int]:
     """The years of the visible cases, newest first."""
-    def compute():
-        qs = visible_cases(user)
-        return sorted((y for y in qs.values_list("year", flat=True).distinct() if y), reverse=True)
+    import numpy as np
 
-    return cached(("years", _scope_key(user)), compute)
+    cols = register_columns(user)
+    if cols is None:
+        return cached(("years", _scope_key(user)), lambda: sorted(
+            (y for y in visible_cases(user).values_list("year", flat=True).distinct() if y), reverse=True))
+    return cols.derived("years", lambda: [int(y) for y in np.unique(cols.year[cols.year != 0])[::-1]])
 
 
 def courts(user):
     """The courts with at least one visible case."""
+    import numpy as np
+
     from kiemsat.org.models import Court
 
-    ids = cached(("courts", _scope_key(user)),
-                 lambda: sorted(c for c in visible_cases(user).values_list("court_id", flat=True).distinct() if c))
+    cols = register_columns(user)
+    if cols is None:
+        ids = cached(("courts", _scope_key(user)),
+                     lambda: sorted(c for c in visible_cases(user).values_list("court_id", flat=True).distinct() if c))
+    else:
+        ids = cols.derived("courts", lambda: [int(c) for c in np.unique(cols.court[cols.court != 0])])
     return Court.objects.filter(pk__in=ids)
 
 
 def stage_counts(user) -> dict[str, int]:
     """Number of visible cases per stage (the dashboard's first line)."""
+    import numpy as np
+
     from django.db.models import Count
 
-    return cached(("stages", _scope_key(user)),
-                  lambda: dict(visible_cases(user).values_list("stage").annotate(n=Count("id")).order_by()))
+    cols = register_columns(user)
+    if cols is None:
+        return cached(("stages", _scope_key(user)),
+                      lambda: dict(visible_cases(user).values_list("stage").annotate(n=Count("id")).order_by()))
+
+    def make():
+        n = np.bincount(cols.stage, minlength=len(STAGE_VALUES))
+        return {STAGE_VALUES[i]: int(k) for i, k in enumerate(n.tolist()) if k}
+
+    return dict(cols.derived("stages", make))
 
 
 REGISTER_COLUMNS = ("id", "so_thu_ly", "person_name", "birth_year", "measure", "thu_ly_date", "decision_date", "outcome",
@@ -257,6 +432,9 @@ def _page_ids(ids_qs, lo: int, hi: int, count: int, split: list[int] | None, sor
     return list(ids_qs[lo:hi])
 
 
+FEW_IDS = 1000  # a count of at most this many cases: the page is read among their ids (register_page)
+
+
 def register_page(qs: QuerySet[Case], number, per_page: int = 50, split: list[int] | None = None,
                   sort: str = DEFAULT_SORT):
     """One page of the register.
@@ -279,13 +457,23 @@ def register_page(qs: QuerySet[Case], number, per_page: int = 50, split: list[in
         key = ("count", *ids_qs.query.sql_with_params())
     except EmptyResultSet:  # e.g. a user of no unit: nothing to count
         key = None
-    count = 0 if key is None else _count(("count", key[1], tuple(map(str, key[2]))), ids_qs)
+    count, known = (0, None) if key is None else _count_ids(("count", key[1], tuple(map(str, key[2]))), ids_qs)
     paginator = Paginator(ids_qs, per_page)
     paginator.count = count  # cached_property: set, so the paginator does not count again
     page = paginator.get_page(number)
     lo = (page.number - 1) * per_page
     hi = min(lo + per_page, count)
-    ids = _page_ids(ids_qs, lo, hi, count, split, sort) if hi > lo else []
+    if hi <= lo:
+        ids = []
+    elif (known is not None and len(known) <= FEW_IDS and split is None and qs.query.order_by
+          and all(isinstance(o, str) for o in qs.query.order_by)):
+        # few cases match (a name search): the page is read among their ids (kept with the count),
+        # in the same order — the filter itself would make the database walk the register in sort
+        # order to find them, row after row
+        ids = list(Case.objects.using(ids_qs.db).filter(pk__in=known.tolist())
+                   .order_by(*qs.query.order_by).values_list("pk", flat=True)[lo:hi])
+    else:
+        ids = _page_ids(ids_qs, lo, hi, count, split, sort)
     rows = {c.pk: c for c in Case.objects.filter(pk__in=ids).select_related("assigned_to").only(
         *REGISTER_COLUMNS, "assigned_to__full_name")}
     page.object_list = [rows[i] for i in ids if i in rows]

@@ -202,6 +202,18 @@ def table(qs, as_of: dt.date) -> Table:
     return t
 
 
+def _without(ids: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """A mask of `ids` (sorted, unique) without the values of `changed` (sorted): the same as
+    ~np.isin(ids, changed), found by binary search (changed is small, ids the register)."""
+    keep = np.ones(len(ids), dtype=bool)
+    if len(ids) and len(changed):
+        pos = np.searchsorted(ids, changed)
+        ok = pos < len(ids)
+        pos = pos[ok]
+        keep[pos[ids[pos] == changed[ok]]] = False
+    return keep
+
+
 REFRESH_LIMIT = 5000  # changed cases beyond which refresh gives up (the caller makes the table again)
 
 
@@ -219,26 +231,25 @@ def refresh(old: Table, qs, as_of: dt.date, changed) -> Table | None:
         return None
     sub = table(qs.filter(pk__in=changed.tolist()), as_of) if len(changed) else None
     sub_ids = sub.ids if sub is not None else np.zeros(0, dtype=np.int64)
-    kept = ~np.isin(old.ids, changed)
-    ids = np.union1d(old.ids[kept], sub_ids)
-    o2n = np.searchsorted(ids, old.ids[kept])
-    s2n = np.searchsorted(ids, sub_ids)
-    cols = {}
-    for k in Table.FIELDS:
-        if k in ("ids", "name_rank"):
-            continue
-        a = getattr(old, k)
-        out = np.zeros(len(ids), dtype=a.dtype)
-        out[o2n] = a[kept]
-        if sub is not None:
-            out[s2n] = getattr(sub, k)
-        cols[k] = out
-    names = np.empty(len(ids), dtype=object)
-    names[o2n] = names_old[kept]
-    if sub is not None:
-        names[s2n] = sub._names
+    if len(sub_ids) > 1 and not (sub_ids[1:] > sub_ids[:-1]).all():
+        return None
+    kept = _without(old.ids, changed)
+    kept_ids = old.ids[kept]
+    # both sorted and disjoint (the changed cases were taken out): merged by insertion, not by a
+    # hash of the whole register (np.union1d)
+    at = np.searchsorted(kept_ids, sub_ids)
+
+    def merged(a_old, a_sub):
+        return np.insert(a_old[kept], at, a_sub) if len(sub_ids) else a_old[kept]
+
+    ids = merged(old.ids, sub_ids)
+    cols = {k: merged(getattr(old, k), getattr(sub, k) if sub is not None else getattr(old, k)[:0])
+            for k in Table.FIELDS if k not in ("ids", "name_rank")}
+    names = merged(names_old, sub._names if sub is not None else names_old[:0])
     t = Table(ids=ids, name_rank=np.zeros(len(ids), dtype=np.int64), **cols)
-    if len(ids) == len(old.ids) and (ids == old.ids).all() and (names == names_old).all():
+    same_cases = len(ids) == len(old.ids) and (ids == old.ids).all()
+    # same cases: a name can only differ where a changed case sits
+    if same_cases and (names[at + np.arange(len(at))] == names_old[at + np.arange(len(at))]).all():
         t.name_rank = old.name_rank
     elif len(ids):
         t.name_rank[np.argsort(names, kind="stable")] = np.arange(len(ids))

@@ -202,8 +202,20 @@ def build_rows(qs, as_of: dt.date) -> list[CaseRow]:
                                                      "decision_date")}
     from kiemsat.cases.models import Event
 
-    notes = dict(Event.objects.filter(case__in=qs.values("pk"), code="delivered").exclude(note="")
-                 .order_by("date", "id").values_list("case_id", "note"))
+    if len(info) <= 200:
+        # a few cases (the case page): their events read by case and picked here — with the code in
+        # SQL, SQLite walks its (code, date) index over every "delivered" event of the register.
+        # Same order as the query below: date (NULL first on SQLite, last on PostgreSQL), then id.
+        from django.db import connections
+
+        nulls_first = connections[qs.db].vendor != "postgresql"
+        got = [(pk, cid, d, note) for pk, cid, code, d, note in Event.objects.using(qs.db).filter(case_id__in=list(info))
+               .values_list("id", "case_id", "code", "date", "note") if code == "delivered" and note]
+        got.sort(key=lambda r: ((r[2] is not None) == nulls_first, r[2] or dt.date.min, r[0]))
+        notes = {cid: note for _pk, cid, _d, note in got}
+    else:
+        notes = dict(Event.objects.filter(case__in=qs.values("pk"), code="delivered").exclude(note="")
+                     .order_by("date", "id").values_list("case_id", "note"))
     out: list[CaseRow] = []
     for facts in legal.facts_for(qs=qs):
         pk = int(facts.key)
@@ -330,16 +342,16 @@ def table(user, as_of: dt.date | None = None, stamp_: tuple | None = None):
     if hit is not None and hit[0] == key:
         return hit[1]
     with _LOCK:  # one thread brings a scope up to date; the others wait for it rather than repeat it
-        from kiemsat.cases.selectors import change_mark, changes_since
+        from kiemsat.cases.selectors import changes_since, request_mark
 
         hit = _CACHE.get(key[0])
         if hit is not None and hit[0] == key:
             return hit[1]
         now = time.monotonic()
-        mark = change_mark(qs.db)  # before reading: what changes from here on is read again next time
+        mark = request_mark(qs.db)  # before reading: what changes from here on is read again next time
         t = None
         if hit is not None and hit[0][:4] == key[:4] and hit[0][5] == key[5] and now - hit[2] < FULL_SECONDS:
-            changed = changes_since(hit[3], qs.db, OVERLAP_SECONDS)
+            changed = changes_since(hit[3], qs.db, OVERLAP_SECONDS, now=mark)
             if changed is not None:
                 t = fast.refresh(hit[1], qs, as_of, changed)
         made = hit[2] if t is not None else now
@@ -576,16 +588,24 @@ class Urge:
 
 
 def urge_state(user, as_of: dt.date | None = None) -> dict[int, Urge]:
-    """case id → its urging state: every person cited in an issued urging letter who is still not
+    """Read once per request (kiemsat.web.memo; the dashboard asks twice). Shared: do not modify.
+
+    case id → its urging state: every person cited in an issued urging letter who is still not
     delivered (nor exempted). `again_on` = last letter + the unit's "đôn đốc lại sau N ngày"
     (letters settings); a postponement of execution pauses urging: while it lasts the person does
     not come back, and afterwards not before the day after it ends."""
+    from kiemsat.web.memo import per_request
+
+    as_of = as_of or legal.local_today()
+    return per_request(("execution.urge_state", user.pk, user.unit_id, as_of), lambda: _urge_state(user, as_of))
+
+
+def _urge_state(user, as_of: dt.date) -> dict[int, Urge]:
     from kiemsat.cases.models import Event
     from kiemsat.letters import services as letter_services
     from kiemsat.letters.models import Kind, LetterFinding, State
     from kiemsat.letters.selectors import visible_letters
 
-    as_of = as_of or legal.local_today()
     lfs = (LetterFinding.objects.filter(letter__in=visible_letters(user).filter(kind=Kind.URGE, state=State.ISSUED),
                                         case__isnull=False)
            .select_related("letter__unit").order_by("letter__issued_on", "letter_id"))
@@ -770,21 +790,47 @@ class Outstanding:
 
 
 def archive_outstanding(user, as_of: dt.date | None = None, staff: int | None = None, t=None) -> Outstanding:
-    """Cases that ended (on or before as_of) and whose dossier is not archived since."""
+    """Cases that ended (on or before as_of) and whose dossier is not archived since (kept with the
+    table it is read from: a table is replaced whenever the register changes)."""
     as_of = as_of or legal.local_today()
     t = t if t is not None else table(user, as_of)
+    rs, cal = legal.active_ruleset()[1], legal.active_calendar()[1]
+    return t.order(("archive_outstanding", as_of, staff or None, id(rs), id(cal)),
+                   lambda: _archive_outstanding(t, as_of, staff, rs, cal))
+
+
+_DUES: dict = {}
+
+
+def _dues_of(rs, cal, ended: np.ndarray) -> np.ndarray:
+    """_due_with(rs, cal, e) of every ordinal of `ended` (0 = none); each date computed once per
+    process for a ruleset and a calendar."""
+    hit = _DUES.get("v")
+    if hit is None or hit[0] is not rs or hit[1] is not cal or len(hit[2]) > 200_000:
+        hit = _DUES["v"] = (rs, cal, {})
+    memo = hit[2]
+    if not len(ended):
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(ended.min()), int(ended.max())
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[ended - lo] = True
+    lut = np.zeros(hi - lo + 1, dtype=np.int64)
+    for e in (np.flatnonzero(seen) + lo).tolist():
+        d = memo.get(e)
+        if d is None:
+            got = _due_with(rs, cal, dt.date.fromordinal(e))
+            d = memo[e] = got.toordinal() if got else 0
+        lut[e - lo] = d
+    return lut[ended - lo]
+
+
+def _archive_outstanding(t, as_of: dt.date, staff: int | None, rs, cal) -> Outstanding:
     m = (t.ended != 0) & ~((t.archived != 0) & (t.archived >= t.ended))
     if staff:
         m &= t.staff == staff
     idx = np.flatnonzero(m)
     ended = t.ended[idx]
-    due = np.zeros(len(idx), dtype=np.int64)
-    uniq = np.unique(ended)
-    if len(uniq):
-        rs, cal = legal.active_ruleset()[1], legal.active_calendar()[1]
-        got = [_due_with(rs, cal, dt.date.fromordinal(int(e))) for e in uniq.tolist()]
-        dues = np.array([d.toordinal() if d else 0 for d in got], dtype=np.int64)
-        due = dues[np.searchsorted(uniq, ended)]
+    due = _dues_of(rs, cal, ended)
     od = np.where(due != 0, as_of.toordinal() - due, -_BIG)
     order = np.lexsort((t.ids[idx], ended, -od))
     idx, due = idx[order], due[order]

@@ -103,11 +103,24 @@ def findings_register(user, f: FindingFilters, as_of: dt.date | None = None) -> 
     """The findings of the user's cases that pass the filters, the most recently found first (ties:
     case, then the ruleset's order). Picked and sorted on the columns of the unit's cached scan
     (_unit_view); the rows are built when read (RegisterRows), so one page costs one page."""
-    import numpy as np
-
     as_of = as_of or services.local_today()
     qs = visible_cases(user)
     sc, L, _ex = _unit_view(user, qs, as_of)
+    if not f.staff:  # the same filters on the same scan: the same rows (kept with the scan's columns)
+        memo = L.__dict__.setdefault("_register", {})
+        key = (f.date_from, f.date_to, f.responsible, f.rule, f.status)
+        ent = memo.get(key)
+        if ent is None:
+            if len(memo) > 64:
+                memo.clear()
+            ent = memo[key] = _register_entries(sc, L, f, qs)
+        return RegisterRows(sc, ent)
+    return RegisterRows(sc, _register_entries(sc, L, f, qs))
+
+
+def _register_entries(sc, L, f: FindingFilters, qs):
+    import numpy as np
+
     code = {engine.VIOLATION: 1, engine.OVERDUE: 2, engine.DUE_SOON: 3}
     wanted = [code[f.status]] if f.status else [1, 2]
     ent = sc._order if hasattr(sc, "_order") else np.arange(len(sc))
@@ -129,8 +142,7 @@ def findings_register(user, f: FindingFilters, as_of: dt.date | None = None) -> 
     if f.date_to:
         ok &= (found != 0) & (found <= f.date_to.toordinal())
     ent, found = ent[ok], found[ok]
-    ent = ent[np.argsort(-found, kind="stable")]
-    return RegisterRows(sc, ent)
+    return ent[np.argsort(-found, kind="stable")]
 
 
 class RegisterRows(Sequence):
@@ -194,7 +206,7 @@ def _unit_view(user, qs, as_of: dt.date):
 
     _UNIT_CACHE[unit ids] = (key, value, state); key[1] is the date and key[4] the register stamp
     (execution.templatetags reads it)."""
-    from kiemsat.cases.selectors import change_mark, change_stamp
+    from kiemsat.cases.selectors import change_stamp, request_mark
     from kiemsat.org.permissions import visible_unit_ids
 
     ids = visible_unit_ids(user)
@@ -209,10 +221,10 @@ def _unit_view(user, qs, as_of: dt.date):
         if hit is not None and hit[0] == key:
             return hit[1]
         now = time.monotonic()
-        mark = change_mark(qs.db)  # before reading: what changes from here on is read again next time
+        mark = request_mark(qs.db)  # before reading: what changes from here on is read again next time
         value = None
         if hit is not None and hit[0][:4] == key[:4] and hit[0][5] == key[5] and now - hit[2]["made"] < FULL_SCAN_SECONDS:
-            value = _refresh(hit, qs, as_of)
+            value = _refresh(hit, qs, as_of, mark)
         if value is None:
             sc = services.scan(qs, as_of, (engine.VIOLATION, engine.OVERDUE, engine.DUE_SOON))
             value = (sc, _light(sc), execution_watch(qs, as_of))
@@ -226,7 +238,7 @@ def _unit_view(user, qs, as_of: dt.date):
         return value
 
 
-def _refresh(hit, qs, as_of: dt.date):
+def _refresh(hit, qs, as_of: dt.date, now: tuple | None = None):
     """The cached value of hit brought up to date, or None (scan again)."""
     from kiemsat.cases.selectors import changes_since
 
@@ -235,7 +247,7 @@ def _refresh(hit, qs, as_of: dt.date):
     (_key, (sc, _L, watch), state) = hit
     if not isinstance(sc, fast.FindingsScan):
         return None
-    changed = changes_since(state["mark"], qs.db, OVERLAP_SECONDS)
+    changed = changes_since(state["mark"], qs.db, OVERLAP_SECONDS, now=now)
     if changed is None:
         return None
     new = fast.refresh(sc, qs, changed)
@@ -273,8 +285,15 @@ def dashboard(user, as_of: dt.date | None = None, period: tuple[dt.date, dt.date
         urgent = np.flatnonzero(L.status >= 2)
         # overdue first, then due soon; each by due date
         urgent = derived["urgent"] = urgent[np.lexsort((L.due[urgent], L.status[urgent] != 2))]
-    mine_ids = np.fromiter(qs.filter(assigned_to=user).values_list("pk", flat=True), dtype=np.int64)
-    mine = urgent[np.isin(L.case_id[urgent], mine_ids)] if len(mine_ids) else urgent[:0]
+    from kiemsat.cases.selectors import assigned_ids
+
+    mine_ids = assigned_ids(user, qs)  # kept per process, patched when the register changes
+    got = derived.get(("mine", user.pk))  # kept while the scan and the user's cases are the same objects
+    if got is not None and got[0] is mine_ids:
+        mine = got[1]
+    else:
+        mine = urgent[np.isin(L.case_id[urgent], mine_ids)] if len(mine_ids) else urgent[:0]
+        derived[("mine", user.pk)] = (mine_ids, mine)
     start, end = period or (dt.date(as_of.year, 1, 1), as_of)
     if (start, end) not in derived:
         vio = (L.status == 1) & (L.actual >= start.toordinal()) & (L.actual <= end.toordinal())

@@ -15,14 +15,37 @@ from .models import CASE_STAFF_ROLES, Role
 
 
 def unit_lineage(unit_id: int | None) -> list[int]:
-    """A unit and every unit it succeeded (VKSND huyện A, B → VKSND khu vực N): their cases are its cases."""
+    """A unit and every unit it succeeded (VKSND huyện A, B → VKSND khu vực N): their cases are its cases.
+    Read once per request (kiemsat.web.memo: the units' successor links in one query)."""
     if unit_id is None:
         return []
+    from kiemsat.web.memo import active, per_request
+
+    if not active():
+        return _lineage(unit_id, _successor_links().get)
+    links = per_request(("org.successor_links",), _successor_links)
+    return list(per_request(("org.unit_lineage", unit_id), lambda: tuple(_lineage(unit_id, links.get))))
+
+
+def _successor_links() -> dict[int, list[int]]:
+    """successor id → the ids of the units it succeeded (every unit: a handful of rows)."""
     from .models import Unit
 
+    out: dict[int, list[int]] = {}
+    for pk, succ in Unit.objects.filter(successor_id__isnull=False).order_by("pk").values_list("pk", "successor_id"):
+        out.setdefault(succ, []).append(pk)
+    return out
+
+
+def _lineage(unit_id: int, predecessors) -> list[int]:
     ids, frontier = [unit_id], [unit_id]
     while frontier:
-        frontier = [u for u in Unit.objects.filter(successor_id__in=frontier).values_list("id", flat=True) if u not in ids]
+        nxt = []
+        for u in frontier:
+            for p in predecessors(u) or ():
+                if p not in ids and p not in nxt:
+                    nxt.append(p)
+        frontier = nxt
         ids.extend(frontier)
     return ids
 

@@ -28,7 +28,13 @@ class SecurityHeadersMiddleware:
         self.csp = getattr(settings, "KIEMSAT_CSP", DEFAULT_CSP)
 
     def __call__(self, request):
-        response = self.get_response(request)
+        if request.method in ("GET", "HEAD"):  # a request that changes nothing: answers kept for its length
+            from .memo import request_scope
+
+            with request_scope():
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
         # HTML only: a PDF shown in the browser's own viewer must not get object-src 'none'
         html = response.get("Content-Type", "").startswith("text/html")
         if self.csp and html and "Content-Security-Policy" not in response:

@@ -204,3 +204,26 @@ def test_register_counts_follow_the_changes(demo):
         cs.update_case(actor=user, case=case, data={"person_name": rng.choice(["Nguyễn Văn Bé", "Bùi Văn Zô", "Lê C"])})
     key_counts = [v for v in csel._COUNTS.values() if v[4] is not None]
     assert key_counts  # the searches kept their ids
+
+
+def test_violations_register_kept_with_the_scan_equals_a_new_filtering(demo, monkeypatch):
+    """findings_register keeps the rows of a filter with the scan's columns: asked again on the same
+    scan it gives the same rows; after a write (a new, patched scan) the rows of a fresh filtering."""
+    monkeypatch.setattr(selectors, "OVERLAP_SECONDS", 0)
+    user = demo
+    rng = random.Random(9)
+    ids = list(visible_cases(user).values_list("pk", flat=True))
+    filters = [selectors.FindingFilters(status=s, date_from=D(2025, 1, 1), date_to=TODAY, responsible=r)
+               for s in ("", "overdue", "violation") for r in ("", "court", "police")]
+    for _ in range(5):
+        for f in filters:
+            a = selectors.findings_register(user, f, TODAY)
+            b = selectors.findings_register(user, f, TODAY)
+            assert a._ent is b._ent  # kept
+            sc, L, _w = selectors._unit_view(user, visible_cases(user), TODAY)
+            assert np.array_equal(a._ent, selectors._register_entries(sc, L, f, visible_cases(user)))
+            assert [(r.case_id, r.f.rule) for r in a] == [(r.case_id, r.f.rule) for r in b]
+        for _ in range(2):
+            random_write(rng, user, user.unit, ids)
+    staff = selectors.FindingFilters(staff=user.pk)
+    assert selectors.findings_register(user, staff, TODAY)._ent is not selectors.findings_register(user, staff, TODAY)._ent
