@@ -486,8 +486,15 @@ def refresh(old: FindingsScan, qs, changed) -> FindingsScan | None:
         sub_ids, sub_cols = _read(qs.filter(pk__in=changed.tolist()))
     else:
         sub_ids, sub_cols = np.zeros(0, dtype=np.int64), Columns([])
-    kept = ~np.isin(old_ids, changed)
-    ids = np.union1d(old_ids[kept], sub_ids)
+    # a few changed cases among many: positions by binary search and insertion, no sort of the
+    # whole register or of every hit (old_ids is sorted; the changed cases leave it first)
+    kept = np.ones(len(old_ids), dtype=bool)
+    at = np.searchsorted(old_ids, changed)
+    inside = at < len(old_ids)
+    at = at[inside]
+    kept[at[old_ids[at] == changed[inside]]] = False
+    ids_kept = old_ids[kept]
+    ids = np.insert(ids_kept, np.searchsorted(ids_kept, sub_ids), sub_ids)
     old_to_new = np.searchsorted(ids, old_ids)
     sub_to_new = np.searchsorted(ids, sub_ids)
     h = old.hits
@@ -495,11 +502,24 @@ def refresh(old: FindingsScan, qs, changed) -> FindingsScan | None:
     if set(h.cols) != set(hs.cols):
         return None
     keep_h = kept[h.rows]
-    cols = {k: np.concatenate((h.cols[k][keep_h], hs.cols[k])) for k in h.cols}
-    cols["row"] = np.concatenate((old_to_new[h.rows[keep_h]], sub_to_new[hs.rows])).astype(h.rows.dtype)
     nrules = len(ruleset.rules) + 1
-    o = np.argsort(cols["row"].astype(np.int64) * nrules + cols["rule"], kind="stable")
-    cols = {k: v[o] for k, v in cols.items()}
+    new_rows = sub_to_new[hs.rows].astype(h.rows.dtype)
+    kept_cols = {k: h.cols[k][keep_h] for k in h.cols}
+    kept_cols["row"] = old_to_new[h.rows[keep_h]].astype(h.rows.dtype)
+    new_cols = {k: hs.cols[k] for k in hs.cols}
+    new_cols["row"] = new_rows
+    # both parts are in (row, rule) order already when each is; a changed case's rows never meet a kept one's
+    new_key = new_rows.astype(np.int64) * nrules + new_cols["rule"]
+    o = np.argsort(new_key, kind="stable")
+    new_cols = {k: v[o] for k, v in new_cols.items()}
+    kept_key = kept_cols["row"].astype(np.int64) * nrules + kept_cols["rule"]
+    if len(kept_key) > 1 and not (kept_key[1:] >= kept_key[:-1]).all():  # not in order: sort everything
+        cols = {k: np.concatenate((kept_cols[k], new_cols[k])) for k in h.cols}
+        o = np.argsort(cols["row"].astype(np.int64) * nrules + cols["rule"], kind="stable")
+        cols = {k: v[o] for k, v in cols.items()}
+    else:
+        where = np.searchsorted(kept_key, new_key[o], side="right")
+        cols = {k: np.insert(kept_cols[k], where, new_cols[k]) for k in h.cols}
     fb = np.zeros(len(ids), dtype=bool)
     fb[old_to_new[kept]] = h.fallback[kept]
     fb[sub_to_new] = hs.fallback

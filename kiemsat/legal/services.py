@@ -70,7 +70,10 @@ def _active_row(model, seed, label):
 
 
 def _parsed(model, name: str, seed, parse):
-    pk = _active_row(model, seed, name)
+    from kiemsat.web.memo import per_request
+
+    # a page asks ~10 times; a new version is only made by a POST (outside any request memo)
+    pk = per_request(("legal.active", name), lambda: _active_row(model, seed, name))
     hit = _cache.get(name)
     if hit and hit[0] == pk:
         return pk, hit[1]

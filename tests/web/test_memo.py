@@ -123,3 +123,30 @@ def test_a_post_is_not_memoised(client, users, make_case, monkeypatch):
     resp = client.post(f"/vu-viec/{case.pk}/su-kien/them/", {"code": "document_request", "date": "01/01/2025"})
     assert resp.status_code in (200, 302)
     assert len(seen) == 1
+
+
+def test_a_page_reads_the_active_ruleset_and_calendar_once(client, users, make_case):
+    case = make_case(assigned=users["prosecutor"])
+    client.force_login(users["leader"])
+    for path in ("/", f"/vu-viec/{case.pk}/"):
+        client.get(path)
+        with CaptureQueriesContext(connection) as q:
+            assert client.get(path).status_code == 200
+        for table in ("legal_rulesetversion", "legal_calendarversion"):
+            reads = [x["sql"] for x in q.captured_queries if f'FROM "{table}"' in x["sql"] and "is_active" in x["sql"]]
+            assert len(reads) <= 1, (path, table, reads)
+
+
+def test_a_new_ruleset_version_is_seen_by_the_next_page(client, users):
+    from kiemsat.legal import services as legal
+
+    client.force_login(users["leader"])
+    client.get("/")
+    pk, _ = legal.active_ruleset()
+    row = legal.RulesetVersion.objects.get(pk=pk)
+    new = legal.RulesetVersion.objects.create(label="v-mới", data=row.data, kind=row.kind, is_active=True, summary="thử")
+    legal.RulesetVersion.objects.filter(pk=pk).update(is_active=False)
+    seen = []
+    with memo.request_scope():
+        seen.append(legal.active_ruleset()[0])
+    assert seen == [new.pk] and legal.active_ruleset()[0] == new.pk
