@@ -87,6 +87,23 @@ class PostgresBackend(Backend):
 
         return [_like(fold(w)) for w in q.words if fold(w)]
 
+    @classmethod
+    def _where(cls, q: Query, col: str) -> str:
+        """`col LIKE %s` per word. A word without three letters or digits in a row ("xã", "Lê")
+        gives pg_trgm no trigram, and the GIN index then returns every row to be checked again
+        (1.7 s at 1,000,000 cases): such a word is tested on the rows found otherwise (the other
+        words' index entries, the unit's rows), written so the index cannot take it."""
+        from kiemsat.domain.vntext import fold
+
+        parts = []
+        for w in q.words:
+            f = fold(w)
+            if not f:
+                continue
+            indexable = any(len(r) >= 3 for r in _ALNUM.findall(f))
+            parts.append(f"{col} LIKE %s" if indexable else f"({col} || '') LIKE %s")
+        return " AND ".join(parts) or "1 = 1"
+
     @staticmethod
     def _anchor(q: Query) -> str | None:
         """The LIKE pattern of the query's most selective digit run, or None."""
@@ -110,7 +127,7 @@ class PostgresBackend(Backend):
     def cases(self, q, unit_ids, limit):
         uf, up = _unit_filter(unit_ids, "c")
         pats = self._word_patterns(q)
-        where = " AND ".join(["c.search_folded LIKE %s"] * len(pats)) or "1 = 1"
+        where = self._where(q, "c.search_folded")
         src, sp = self._source("cases_case", "c", self._anchor(q))
         out: list[tuple[int, bool]] = []
         seen = set()
@@ -132,7 +149,7 @@ class PostgresBackend(Backend):
     def documents(self, q, unit_ids, limit):
         uf, up = _unit_filter(unit_ids, "c")
         pats = self._word_patterns(q)
-        where = " AND ".join(["d.search_folded LIKE %s"] * len(pats)) or "1 = 1"
+        where = self._where(q, "d.search_folded")
         src, sp = self._source("documents_document", "d", self._anchor(q), " JOIN cases_case c ON c.id = d.case_id")
         return [r[0] for r in self._rows(f"SELECT d.id FROM {src} WHERE {where}{uf} LIMIT %s", [*sp, *pats, *up, limit])]
 

@@ -201,3 +201,22 @@ def test_postgres_anchor_is_the_longest_digit_run_that_is_not_a_year(typed, anch
     from kiemsat.search.text import Query
 
     assert PostgresBackend._anchor(Query(typed)) == anchor
+
+
+@pytest.mark.parametrize("typed,where", [
+    ("Lê", "(c.x || '') LIKE %s"),
+    ("Nguyễn Lê", "c.x LIKE %s AND (c.x || '') LIKE %s"),
+    ("12/QĐ", "(c.x || '') LIKE %s"),  # runs "12" and "qd": no trigram either
+    ("123/QĐ", "c.x LIKE %s"),
+    ("Đào Đức A", "c.x LIKE %s AND c.x LIKE %s AND (c.x || '') LIKE %s"),
+])
+def test_postgres_words_without_a_trigram_stay_out_of_the_index(typed, where):
+    from kiemsat.search.backends import PostgresBackend
+    from kiemsat.search.text import Query
+
+    assert PostgresBackend._where(Query(typed), "c.x") == where
+
+
+def test_short_words_still_find_their_cases(people, users):
+    assert names(search(users["leader"], "Lê")) == ["Lê Thuỷ Tiên"]
+    assert set(names(search(users["leader"], "Đào Đức Anh"))) >= {"Đào Đức Anh"}
