@@ -39,12 +39,17 @@ def machine() -> str:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def setup_django(data_dir: str) -> None:
-    """Point Django at an isolated SQLite instance and set it up (benchmarks run on SQLite)."""
+def setup_django(data_dir: str | None, database_url: str = "") -> None:
+    """Point Django at an instance and set it up: the SQLite database of data_dir, or the
+    PostgreSQL database_url (data_dir then only holds the secret key and files)."""
     import sys
 
-    os.environ["KIEMSAT_DATA_DIR"] = data_dir
-    os.environ.pop("DATABASE_URL", None)
+    if data_dir:
+        os.environ["KIEMSAT_DATA_DIR"] = data_dir
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemsat.settings")
     sys.path.insert(0, str(ROOT))
     import django

@@ -33,22 +33,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, pct, run_child  # noqa: E402
+from _common import machine, pct, run_child, setup_django  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def setup(args) -> None:
-    os.environ["KIEMSAT_DATA_DIR"] = args.data_dir
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemsat.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(args.data_dir, args.database_url)
 
 
 def _env(args) -> dict:

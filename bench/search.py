@@ -30,9 +30,8 @@ import time
 import unicodedata
 from pathlib import Path
 
-from _common import machine, pct, run_child  # noqa: E402
+from _common import machine, pct, run_child, setup_django  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 
 PHRASES = [
     "Biên bản vi phạm hành chính lập hồi {h} giờ ngày {d} tại {place}",
@@ -52,18 +51,7 @@ PLACES = ["thôn Đông Đoài", "xã Thủy Đường", "xã Hòa Bình", "phư
 
 
 def setup(args) -> None:
-    import sys
-
-    os.environ["KIEMSAT_DATA_DIR"] = args.data_dir
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemsat.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(args.data_dir, args.database_url)
 
 
 # ---------------------------------------------------------------------------- fill

@@ -44,15 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _setup(args) -> None:
-    if not args.database_url:
-        setup_django(args.data_dir)
-        return
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemsat.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(args.data_dir, args.database_url)
 
 
 READS = ("cases", "org", "legal", "letters", "stats", "audit", "auth", "contenttypes", "sessions")

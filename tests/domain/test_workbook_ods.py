@@ -14,7 +14,7 @@ import pytest
 
 from kiemsat.domain.workbook import read_workbook
 
-from .test_workbook_xls import GROUP, HOLIDAYS, LEAVES, MERGES, ROWS, TITLES, _xlsx
+from .test_workbook_xls import GROUP, HOLIDAYS, LEAVES, MERGES, ROWS, TITLES, _xlsx, imported_alike
 
 NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
       'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
@@ -103,16 +103,5 @@ def test_ods_values(books):
 
 
 def test_an_ods_book_imports_like_the_xlsx(db, users, tmp_path):
-    from kiemsat.cases.export import flat_cases
-    from kiemsat.cases.models import Case
-    from kiemsat.imports.models import ImportBatch
-    from kiemsat.imports.services import import_workbook
-
-    got = {}
-    for name, make in (("so.xlsx", _xlsx), ("so.ods", _ods)):
-        report = import_workbook(make(tmp_path / name), actor=users["leader"])
-        assert report.counts["imported"] == 3 and report.counts["skipped"] == 0
-        got[name] = sorted(flat_cases(), key=lambda o: o["so_thu_ly"])
-        Case.objects.all().delete()
-        ImportBatch.objects.all().delete()
+    got = imported_alike(users["leader"], tmp_path, {"so.xlsx": _xlsx, "so.ods": _ods})
     assert got["so.ods"] == got["so.xlsx"]
