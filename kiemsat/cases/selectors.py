@@ -468,10 +468,11 @@ def register_page(qs: QuerySet[Case], number, per_page: int = 50, split: list[in
     elif (known is not None and len(known) <= FEW_IDS and split is None and qs.query.order_by
           and all(isinstance(o, str) for o in qs.query.order_by)):
         # few cases match (a name search): the page is read among their ids (kept with the count),
-        # in the same order — the filter itself would make the database walk the register in sort
-        # order to find them, row after row
-        ids = list(Case.objects.using(ids_qs.db).filter(pk__in=known.tolist())
-                   .order_by(*qs.query.order_by).values_list("pk", flat=True)[lo:hi])
+        # in the same order — the filter alone would make the database walk the register in sort
+        # order to find them, row after row. The query's own filters stay: ids kept by a process
+        # that missed a change (another worker's late commit) can then only hide a row, never show
+        # a case the user may not see or that no longer matches
+        ids = list(qs.filter(pk__in=known.tolist()).values_list("pk", flat=True)[lo:hi])
     else:
         ids = _page_ids(ids_qs, lo, hi, count, split, sort)
     rows = {c.pk: c for c in Case.objects.filter(pk__in=ids).select_related("assigned_to").only(

@@ -224,3 +224,23 @@ def test_requests_interleaved_with_writes_patch_to_the_truth(demo, monkeypatch):
         a.run(lambda: memo._SCOPE.get().pop(("cases.change_stamp", "default"), None))  # a later page of A
         assert a.run(read_all) == truth()
         assert read_all() == truth()
+
+
+def test_stale_kept_ids_never_show_a_case_the_user_may_not_see(demo, monkeypatch, make_case, other_unit):
+    """Ids kept by a process that missed a change (another worker's late commit on PostgreSQL) can
+    hide a row until the cache is renewed, never show a case of another unit or one that no longer
+    matches the search."""
+    import numpy as np
+
+    user = demo
+    foreign = make_case(name="Trần Thị Ngoài", unit_=other_unit)
+    qs = csel.register(user, csel.RegisterFilters(q="Thị"))
+    mine = list(qs.values_list("pk", flat=True))
+    assert len(mine) >= 2
+    renamed = mine[0]
+    Case.objects.filter(pk=renamed).update(person_name="Đổi Tên", search_folded="doi ten")
+    monkeypatch.setattr(csel, "_count_ids", lambda key, ids_qs: (len(mine) + 1, np.array(sorted(mine + [foreign.pk]))))
+    page = csel.register_page(qs, 1, per_page=200)
+    shown = [c.pk for c in page.object_list]
+    assert foreign.pk not in shown and renamed not in shown
+    assert set(shown) == set(mine) - {renamed}
