@@ -910,10 +910,20 @@ def no_jit(**more: str):
     try:
         yield
     finally:
-        if connection.connection is not None:
-            with connection.cursor() as cur:
-                for name, value in before.items():
-                    cur.execute("SELECT set_config(%s, %s, false)", [name, value])
+        if connection.connection is not None and not connection.needs_rollback:
+            from django.db import DatabaseError
+
+            try:
+                with connection.cursor() as cur:
+                    for name, value in before.items():
+                        cur.execute("SELECT set_config(%s, %s, false)", [name, value])
+            except DatabaseError:
+                # the caller's transaction failed: its rollback undoes the settings, and the
+                # error that matters is the one already on its way
+                if connection.in_atomic_block:
+                    connection.needs_rollback = True
+                else:
+                    raise
 
 
 # The report runs its queries side by side, one connection each (see _side_by_side): parallel workers

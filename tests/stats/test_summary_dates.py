@@ -144,3 +144,18 @@ def test_the_events_index_holds_every_kind_the_report_counts():
     assert "IN (" + ", ".join(f"'{c}'" for c in codes) + ")" in body
     for col in ("unit_id", "measure", "outcome", "thu_ly_date", "decision_date", "done_date", "last_date"):
         assert f'"{col}"' in MIGRATION.INDEXES["cases_case_stats"]
+
+
+def test_a_failing_report_query_in_a_transaction_raises_its_own_error(db):
+    """no_jit restores the planner settings afterwards; when the caller's transaction has failed it
+    must not hide the error with its own (PostgreSQL: "current transaction is aborted")."""
+    from django.db import DatabaseError, connection, transaction
+
+    with pytest.raises(DatabaseError) as got:
+        with transaction.atomic(), S.no_jit():
+            with connection.cursor() as cur:
+                cur.execute("SELECT * FROM khong_co_bang_nay")
+    assert "khong_co_bang_nay" in str(got.value)
+    with connection.cursor() as cur:  # the connection is usable after the rollback
+        cur.execute("SELECT 1")
+        assert cur.fetchone()[0] == 1
