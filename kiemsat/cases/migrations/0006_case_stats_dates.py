@@ -17,17 +17,24 @@ DONE = "('delivered', 'execution_exempted')"
 
 def backfill(apps, schema_editor):
     conn = schema_editor.connection
-    if conn.vendor == "postgresql":
-        newest = 'MAX(GREATEST(e."date", e."received", e."end"))'
-    else:  # SQLite's max(a, b, c) is NULL when one is: '' stands for none (dates are ISO text)
-        newest = """NULLIF(MAX(MAX(COALESCE(e."date", ''), COALESCE(e."received", ''), COALESCE(e."end", ''))), '')"""
     with conn.cursor() as cur:
-        cur.execute(f"""
-            UPDATE "cases_case" SET "last_date" = s."newest", "done_date" = s."done"
-            FROM (SELECT e."case_id" AS "cid", {newest} AS "newest",
-                         MIN(e."date") FILTER (WHERE e."code" IN {DONE}) AS "done"
-                  FROM "cases_event" e GROUP BY e."case_id") s
-            WHERE "cases_case"."id" = s."cid" AND (s."newest" IS NOT NULL OR s."done" IS NOT NULL)""")
+        if conn.vendor == "postgresql":
+            cur.execute(f"""
+                UPDATE "cases_case" SET "last_date" = s."newest", "done_date" = s."done"
+                FROM (SELECT e."case_id" AS "cid", MAX(GREATEST(e."date", e."received", e."end")) AS "newest",
+                             MIN(e."date") FILTER (WHERE e."code" IN {DONE}) AS "done"
+                      FROM "cases_event" e GROUP BY e."case_id") s
+                WHERE "cases_case"."id" = s."cid" AND (s."newest" IS NOT NULL OR s."done" IS NOT NULL)""")
+        else:
+            # correlated subqueries (UPDATE … FROM needs SQLite 3.33; Django 5.2 runs on 3.31). SQLite's
+            # max(a, b, c) is NULL when one is: '' stands for none (dates are ISO text)
+            cur.execute(f"""
+                UPDATE "cases_case" SET
+                  "last_date" = (SELECT NULLIF(MAX(MAX(COALESCE(e."date", ''), COALESCE(e."received", ''),
+                                                       COALESCE(e."end", ''))), '')
+                                 FROM "cases_event" e WHERE e."case_id" = "cases_case"."id"),
+                  "done_date" = (SELECT MIN(e."date") FROM "cases_event" e
+                                 WHERE e."case_id" = "cases_case"."id" AND e."code" IN {DONE})""")
 
 
 INDEXES = {
