@@ -132,6 +132,23 @@ def refresh_summary(case: Case) -> Case:
     return case
 
 
+def restamp(case_ids) -> int:
+    """Just before a long transaction commits (an import, a sync bundle): the cases it wrote more
+    than half of CHANGE_OVERLAP_SECONDS ago are stamped again (`updated_at` = now). Other processes
+    look for changes from a little before their last look (`cases.selectors.changes_since`), so
+    cases stamped long before the commit would stay out of their caches until these expire.
+    Returns how many were stamped again."""
+    from .selectors import CHANGE_OVERLAP_SECONDS
+
+    now = timezone.now()
+    cutoff = now - dt.timedelta(seconds=CHANGE_OVERLAP_SECONDS / 2)
+    ids = sorted({int(i) for i in case_ids if i})
+    n = 0
+    for start in range(0, len(ids), 2000):
+        n += Case.objects.filter(pk__in=ids[start:start + 2000], updated_at__lt=cutoff).update(updated_at=now)
+    return n
+
+
 def register_stamp() -> tuple:
     """Changes whenever a case or one of its events changes (every change ends in refresh_summary,
     which moves updated_at; bulk inserts set it too): a cheap key for caches of derived reads."""

@@ -819,6 +819,9 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
     if refs.created_agencies:
         report.warnings.append("Đã thêm cơ quan đề nghị: " + ", ".join(refs.created_agencies))
     batch.warnings = report.warnings
+    # the cases this import wrote, stamped again if that was long ago: seen by other processes' caches
+    case_services.restamp(r.case_id for r in report.rows
+                          if r.case_id is not None and r.status in (ImportRow.Status.IMPORTED, ImportRow.Status.UPDATED))
     batch.status = ImportBatch.Status.DONE
     batch.finished_at = timezone.now()
     batch.elapsed = time.perf_counter() - t0

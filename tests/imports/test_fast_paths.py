@@ -163,3 +163,48 @@ def test_the_summary_reads_a_cases_events_in_the_order_they_were_written(unit):
     case_services.refresh_summary(case)
     case.refresh_from_db()
     assert case.search_folded == fold("Mùa A Sình 05/2024/TLHS 09/2024/QĐ 05/2024/TLHS")
+
+
+def test_cases_written_long_before_the_commit_are_stamped_again(db, unit, make_case, monkeypatch):
+    """Other processes look for changes from a little before their last look; a long import's
+    early cases are stamped again just before it commits (cases.services.restamp)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kiemsat.cases import selectors as csel
+    from kiemsat.cases import services as cs
+    from kiemsat.cases.models import Case
+
+    old, recent, untouched = (make_case(name=n) for n in ("Cũ Văn A", "Mới Văn B", "Khác Văn C"))
+    long_ago = timezone.now() - dt.timedelta(seconds=csel.CHANGE_OVERLAP_SECONDS)
+    Case.objects.filter(pk__in=[old.pk, untouched.pk]).update(updated_at=long_ago)
+    before = timezone.now()
+    assert cs.restamp([old.pk, recent.pk, None]) == 1
+    stamps = dict(Case.objects.values_list("pk", "updated_at"))
+    assert stamps[old.pk] >= before and stamps[untouched.pk] == long_ago and stamps[recent.pk] < before
+
+
+def test_an_import_stamps_again_what_it_wrote_and_nothing_else(db, users, tmp_path, monkeypatch, make_case):
+    from django.utils import timezone
+
+    from kiemsat.cases import selectors as csel
+    from kiemsat.cases.models import Case
+    from kiemsat.imports.services import import_workbook
+
+    from .conftest import sample_path
+
+    other = make_case(name="Không Trong Sổ")
+    monkeypatch.setattr(csel, "CHANGE_OVERLAP_SECONDS", 0)  # every case counts as written "long ago"
+    seen = []
+    real = __import__("kiemsat.cases.services", fromlist=["restamp"]).restamp
+    called_at = []
+    monkeypatch.setattr("kiemsat.cases.services.restamp",
+                        lambda ids: seen.append(sorted(ids)) or called_at.append(timezone.now()) or real(seen[-1]))
+    other_stamp = Case.objects.get(pk=other.pk).updated_at
+    report = import_workbook(sample_path("so-theo-doi-xlhc-2024"), actor=users["leader"])
+    assert seen and len(seen[0]) == report.counts["imported"] > 0
+    assert other.pk not in seen[0]
+    assert Case.objects.get(pk=other.pk).updated_at == other_stamp
+    first_written = Case.objects.filter(pk__in=seen[0]).order_by("updated_at").first().updated_at
+    assert first_written >= called_at[0]  # every case it wrote carries the stamp of its end
