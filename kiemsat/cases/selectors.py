@@ -279,12 +279,10 @@ def _patch_columns(old: Columns, qs, changed: list[int]) -> Columns:
     dropped and read again (those still in qs) — equal to _read_columns(qs)."""
     import numpy as np
 
+    from kiemsat.domain.vector import without
+
     ch = np.unique(np.asarray(changed, dtype=np.int64))
-    keep = np.ones(len(old.ids), dtype=bool)  # ~np.isin(old.ids, ch) by binary search (ids sorted)
-    if len(old.ids) and len(ch):
-        pos = np.searchsorted(old.ids, ch)
-        ok = pos < len(old.ids)
-        keep[pos[ok][old.ids[pos[ok]] == ch[ok]]] = False
+    keep = without(old.ids, ch)
     new = _read_columns(qs.filter(pk__in=ch.tolist())) if len(ch) else None
     parts = ("ids", "stage", "year", "court", "staff")
     if new is None or not len(new.ids):

@@ -301,6 +301,19 @@ class Columns:
         return hit
 
 
+def without(ids: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """A mask of `ids` (sorted, unique) without the values of `changed` (sorted): the same as
+    ~np.isin(ids, changed), found by binary search (changed is small, ids a whole register) — how
+    the caches kept per process drop the cases that changed before reading them again."""
+    keep = np.ones(len(ids), dtype=bool)
+    if len(ids) and len(changed):
+        pos = np.searchsorted(ids, changed)
+        ok = pos < len(ids)
+        pos = pos[ok]
+        keep[pos[ids[pos] == changed[ok]]] = False
+    return keep
+
+
 def _where(m: np.ndarray, a, b) -> np.ndarray:
     """np.where(m, a, b) for a boolean mask, without branches: with a mask as irregular as the
     cases', np.where and boolean-mask assignment cost ten times the arithmetic."""

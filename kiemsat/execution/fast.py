@@ -202,18 +202,6 @@ def table(qs, as_of: dt.date) -> Table:
     return t
 
 
-def _without(ids: np.ndarray, changed: np.ndarray) -> np.ndarray:
-    """A mask of `ids` (sorted, unique) without the values of `changed` (sorted): the same as
-    ~np.isin(ids, changed), found by binary search (changed is small, ids the register)."""
-    keep = np.ones(len(ids), dtype=bool)
-    if len(ids) and len(changed):
-        pos = np.searchsorted(ids, changed)
-        ok = pos < len(ids)
-        pos = pos[ok]
-        keep[pos[ids[pos] == changed[ok]]] = False
-    return keep
-
-
 REFRESH_LIMIT = 5000  # changed cases beyond which refresh gives up (the caller makes the table again)
 
 
@@ -233,7 +221,7 @@ def refresh(old: Table, qs, as_of: dt.date, changed) -> Table | None:
     sub_ids = sub.ids if sub is not None else np.zeros(0, dtype=np.int64)
     if len(sub_ids) > 1 and not (sub_ids[1:] > sub_ids[:-1]).all():
         return None
-    kept = _without(old.ids, changed)
+    kept = V.without(old.ids, changed)
     kept_ids = old.ids[kept]
     # both sorted and disjoint (the changed cases were taken out): merged by insertion, not by a
     # hash of the whole register (np.union1d)

@@ -35,7 +35,7 @@ from kiemsat.domain import engine
 from kiemsat.domain.calendar import WorkCalendar
 from kiemsat.domain.facts import CaseFacts
 from kiemsat.domain.rules import Ruleset
-from kiemsat.domain.vector import WORDS, Columns, Hits, evaluate
+from kiemsat.domain.vector import WORDS, Columns, Hits, evaluate, without
 
 CHUNK = 2000
 
@@ -488,11 +488,7 @@ def refresh(old: FindingsScan, qs, changed) -> FindingsScan | None:
         sub_ids, sub_cols = np.zeros(0, dtype=np.int64), Columns([])
     # a few changed cases among many: positions by binary search and insertion, no sort of the
     # whole register or of every hit (old_ids is sorted; the changed cases leave it first)
-    kept = np.ones(len(old_ids), dtype=bool)
-    at = np.searchsorted(old_ids, changed)
-    inside = at < len(old_ids)
-    at = at[inside]
-    kept[at[old_ids[at] == changed[inside]]] = False
+    kept = without(old_ids, changed)
     ids_kept = old_ids[kept]
     ids = np.insert(ids_kept, np.searchsorted(ids_kept, sub_ids), sub_ids)
     old_to_new = np.searchsorted(ids, old_ids)

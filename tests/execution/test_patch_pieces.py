@@ -1,6 +1,6 @@
-"""Pieces of the execution table's patching and the dashboard card: the binary-search mask equals
-np.isin, archive_outstanding kept with a table equals a computation from scratch (and follows a
-new table after writes), and the facility notes of a few cases read by case equal the query used
+"""Pieces of the execution table's patching and the dashboard card (the binary-search mask:
+tests/domain/test_vector_without.py): archive_outstanding kept with a table equals a computation
+from scratch (and follows a new table after writes), and the facility notes of a few cases read by case equal the query used
 for many."""
 
 import datetime as dt
@@ -8,8 +8,6 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from kiemsat.cases import services as cs
 from kiemsat.cases.demo import make_demo_data
@@ -19,14 +17,6 @@ from kiemsat.execution import selectors as xsel
 from kiemsat.legal import services as legal
 from kiemsat.org.models import User
 from tests.legal.test_incremental import TODAY, random_write
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.sets(st.integers(1, 400), max_size=200), st.lists(st.integers(-5, 420), max_size=40))
-def test_without_equals_isin(ids, changed):
-    ids = np.array(sorted(ids), dtype=np.int64)
-    ch = np.unique(np.array(changed, dtype=np.int64))
-    assert np.array_equal(xfast._without(ids, ch), ~np.isin(ids, ch))
 
 
 @pytest.fixture
