@@ -72,3 +72,18 @@ def run_child(script: str, mode: str, argv: list[str], env: dict | None = None) 
         sys.stderr.write(p.stdout + p.stderr)
         raise SystemExit(f"child {mode} failed")
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def make_demo(data_dir: str, cases: int) -> None:
+    """Fill an empty SQLite data dir with `kiemsat demo-data --cases N` (in a child process, on
+    SQLite whatever DATABASE_URL says), saying so and how long it took."""
+    import subprocess
+    import sys
+    import time
+
+    print(f"making {cases:,} demo cases in {data_dir} …", flush=True)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "kiemsat", "--data-dir", data_dir, "demo-data", "--cases", str(cases)],
+                   check=True, cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
+    print(f"  done in {time.perf_counter() - t:.0f} s")
+

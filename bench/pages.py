@@ -27,13 +27,12 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, pct, run_child, setup_django  # noqa: E402
+from _common import machine, make_demo, pct, run_child, setup_django  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -182,9 +181,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     info = _child("info", args)
     if info["cases"] == 0 and not args.database_url:
-        print(f"making {args.cases:,} demo cases in {args.data_dir} …", flush=True)
-        subprocess.run([sys.executable, "-m", "kiemsat", "--data-dir", args.data_dir, "demo-data", "--cases",
-                        str(args.cases)], check=True, cwd=ROOT, env=_env(args))
+        make_demo(args.data_dir, args.cases)
         info = _child("info", args)
     db = f"PostgreSQL {info['pg'] // 10000}" if info["pg"] else "SQLite"
     print(f"instance: {db}, {info['cases']:,} cases, {info['events']:,} events")

@@ -33,12 +33,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from _common import machine, pct, run_child, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
+from _common import machine, make_demo, pct, run_child, setup_django  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -183,12 +181,7 @@ def main() -> None:
         print(f"instance: PostgreSQL {args.database_url.rsplit('@', 1)[-1]}: {counts['cases']:,} cases, "
               f"{counts['events']:,} events")
     elif counts["cases"] == 0:
-        print(f"making {args.cases:,} demo cases in {args.data_dir} …", flush=True)
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "kiemsat", "--data-dir", args.data_dir, "demo-data", "--cases",
-                        str(args.cases)], check=True, cwd=ROOT,
-                       env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
-        print(f"  done in {time.perf_counter() - t:.0f} s")
+        make_demo(args.data_dir, args.cases)
         counts = _child("count", args)
     if not args.database_url:
         print(f"instance: {args.data_dir}: {counts['cases']:,} cases, {counts['events']:,} events")

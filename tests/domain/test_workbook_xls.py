@@ -105,19 +105,25 @@ def books(tmp_path):
     return read_workbook(_xlsx(tmp_path / "so.xlsx")), read_workbook(_xls(tmp_path / "so.xls"))
 
 
+def assert_reads_alike(x, other) -> None:
+    """`other` (the same book in another format) read like the .xlsx `x`: sheets and their roles,
+    header rows, columns with their fields and kinds, holidays, legacy encoding, notes."""
+    assert other.data_sheets == x.data_sheets == ["Theo dõi"]
+    assert [(s.name, s.role, s.header_rows, s.first_data_row) for s in other.sheets] == \
+        [(s.name, s.role, s.header_rows, s.first_data_row) for s in x.sheets]
+    assert [(c.letter, c.header, c.field, c.kind) for c in other.columns["Theo dõi"]] == \
+        [(c.letter, c.header, c.field, c.kind) for c in x.columns["Theo dõi"]]
+    assert other.holidays == x.holidays == HOLIDAYS
+    assert other.legacy_encoding == x.legacy_encoding == "tcvn3"
+    assert [r.note for r in other.rows] == [r.note for r in x.rows]
+
+
 def test_xls_reads_like_the_xlsx(books):
     x, old = books
-    assert old.data_sheets == x.data_sheets == ["Theo dõi"]
-    assert [(s.name, s.role, s.header_rows, s.first_data_row) for s in old.sheets] == \
-        [(s.name, s.role, s.header_rows, s.first_data_row) for s in x.sheets]
+    assert_reads_alike(x, old)
     assert old.sheets[0].header_rows == (4, 5)
-    assert [(c.letter, c.header, c.field, c.kind) for c in old.columns["Theo dõi"]] == \
-        [(c.letter, c.header, c.field, c.kind) for c in x.columns["Theo dõi"]]
-    assert old.holidays == x.holidays == HOLIDAYS
     assert old.titles == x.titles
-    assert old.legacy_encoding == x.legacy_encoding == "tcvn3"
     assert old.cases() == x.cases()
-    assert [r.note for r in old.rows] == [r.note for r in x.rows]
     assert [r.warnings for r in old.rows[:2]] == [r.warnings for r in x.rows[:2]]
 
 
