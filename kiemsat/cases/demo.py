@@ -218,7 +218,7 @@ def _case_events(rng: random.Random, start: dt.date, today: dt.date, measure: st
 _CASE_COLS = ("id", "unit_id", "court_id", "proposer_id", "assigned_to_id", "person_name", "birth_year", "sex",
               "residence", "id_number", "measure", "vks_proposal", "complex", "notes", "source", "so_thu_ly",
               "thu_ly_date", "received_date", "year", "decision_date", "outcome", "term_months", "stage", "name_sort",
-              "search_folded", "last_date", "done_date", "created_at", "updated_at")
+              "search_folded", "last_date", "done_date", "effective_floor", "created_at", "updated_at")
 _EVENT_COLS = ("case_id", "code", "date", "received", "number", "outcome", "term_months", "prosecutor_present", "note",
                "created_at")
 
@@ -330,7 +330,7 @@ def _make_cases(ref, n_cases: int, rng: random.Random, today: dt.date, batch: in
                               case.complex, "", case.source, case.so_thu_ly, d_(case.thu_ly_date),
                               d_(case.received_date), case.year, d_(case.decision_date), case.outcome,
                               case.term_months, case.stage, case.name_sort, case.search_folded,
-                              d_(case.last_date), d_(case.done_date), now, now))
+                              d_(case.last_date), d_(case.done_date), d_(case.effective_floor), now, now))
             for e in evs:
                 event_rows.append((cid, e["code"], d_(e["date"]), d_(e.get("received")), e.get("number", ""),
                                    e.get("outcome", "") or "", e.get("term_months"), e.get("prosecutor_present"), "",

@@ -71,6 +71,7 @@ class Case(models.Model):
     # receipt or end date) and the first dated delivery or exemption from execution.
     last_date = models.DateField("Ngày gần nhất trên sự kiện", null=True, blank=True, editable=False)
     done_date = models.DateField("Ngày bàn giao hoặc miễn chấp hành", null=True, blank=True, editable=False)
+    effective_floor = models.DateField("Mốc sớm nhất của ngày hiệu lực", null=True, blank=True, editable=False)
     # Search and sort shadows
     name_sort = models.CharField(max_length=400, blank=True, db_index=True)
     search_folded = models.TextField(blank=True)

@@ -98,6 +98,10 @@ def summarize(case: Case, events: list[Event]) -> Case:
     case.last_date = max(dates) if dates else None
     done = [e.date for code in ("delivered", "execution_exempted") for e in by_code.get(code, ()) if e.date]
     case.done_date = min(done) if done else None
+    # the earliest decision or recorded effective date: the engine's effective date (recorded, else counted
+    # from the first decision) is never before it — legal.selectors.execution_watch orders cases by it
+    eff = [e.date for code in ("decision", "effective") for e in by_code.get(code, ()) if e.date]
+    case.effective_floor = min(eff) if eff else None
     case.name_sort = sort_key_str(case.person_name)
     numbers = " ".join(e.number for e in events if e.number)
     case.search_folded = fold(" ".join([case.person_name, case.so_thu_ly, numbers, case.id_number or ""]))
@@ -105,7 +109,7 @@ def summarize(case: Case, events: list[Event]) -> Case:
 
 
 SUMMARY_FIELDS = ("so_thu_ly", "thu_ly_date", "received_date", "decision_date", "outcome", "term_months", "stage",
-                  "year", "name_sort", "search_folded", "last_date", "done_date")
+                  "year", "name_sort", "search_folded", "last_date", "done_date", "effective_floor")
 
 
 def digest(measure: str, complex_: bool, tracked_events: list[str] | None, events) -> bytes:

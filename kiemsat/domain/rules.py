@@ -66,6 +66,13 @@ class Param:
         i = bisect_right(ords, on.toordinal()) - 1
         return vals[i] if i >= 0 else None
 
+    def values(self, key: str | None) -> tuple[ParamValue, ...]:
+        """Every value `key` has had or will have (all versions), oldest first."""
+        node = self.nodes.get(key) if self.by else None
+        if node is None:
+            node = self.nodes.get("*")
+        return node[1] if node is not None else ()
+
 
 @dataclass(slots=True)
 class RuleDef:

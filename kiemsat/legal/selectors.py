@@ -334,30 +334,39 @@ def execution_watch(qs, as_of: dt.date, limit: int = EXECUTION_ROWS) -> list[Exe
     """People whose decision applying a measure took effect but who are not delivered yet, the
     nearest statute-of-limitations expiry first (at most `limit`).
 
-    Exact without evaluating everyone: a decision takes effect on or after its own date, so the
-    expiry of a case is never before decision date + its limitation period. Cases are taken in
-    order of that lower bound, in growing batches, until the next bound is past the `limit`-th
-    expiry found."""
+    Exact without evaluating everyone: the effective date of a case (recorded, else counted from its
+    first decision) is never before its earliest decision or recorded effective date
+    (Case.effective_floor: an effective date may be typed before the decision), so its expiry is
+    never before that date + the shortest limitation period its measure has in any version of the
+    ruleset. Cases are taken in order of that lower
+    bound, in growing batches, until the next bound is past the `limit`-th expiry found."""
     from kiemsat.domain.engine import effective_date, limitation_expiry
 
     _, rs = services.active_ruleset()
     _, cal = services.active_calendar()
     cand = (qs.filter(outcome="apply", stage__in=["decided", "execution"], decision_date__isnull=False)
-            .values_list("pk", "decision_date", "measure"))
+            .values_list("pk", "decision_date", "effective_floor", "measure"))
+    rule = rs.by_id.get("execution.limitation")
+    param = rule.params.get("period") if rule is not None else None
+    months: dict = {}
     bound_cache: dict = {}
 
-    def bound(decision: dt.date, measure: str) -> dt.date:
-        key = (decision, measure)
+    def bound(start: dt.date, measure: str) -> dt.date:
+        key = (start, measure)
         if key not in bound_cache:
-            lim = limitation_expiry(decision, measure, rs, cal)
-            bound_cache[key] = lim.due or dt.date.max
+            if measure not in months:
+                ns = [int(v.value) for v in (param.values(measure) if param is not None else ()) if v.value is not None]
+                months[measure] = min(ns) if ns else None
+            n = months[measure]  # None: no version gives an expiry, the case's row has none (sorted last)
+            bound_cache[key] = cal.add_months(start, n) if n is not None else dt.date.max
         return bound_cache[key]
 
-    # the lower bounds, per measure in decision order (months differ by measure)
+    # the lower bounds, per measure in start order (months differ by measure)
     by_measure: dict[str, list] = {}
-    for pk, dec, measure in cand.order_by("decision_date", "pk"):
-        by_measure.setdefault(measure, []).append((dec, pk))
-    queue = sorted(((bound(dec, m), pk) for m, xs in by_measure.items() for dec, pk in xs))
+    for pk, _decision, eff, measure in cand.order_by("decision_date", "pk"):
+        # a row written without the summary (no floor): bound by the 1900s, i.e. always read
+        by_measure.setdefault(measure, []).append((eff if eff is not None else dt.date(1900, 1, 1), pk))
+    queue = sorted(((bound(start, m), pk) for m, xs in by_measure.items() for start, pk in xs))
     out: list[ExecutionRow] = []
     i, batch = 0, limit * 2
     while i < len(queue):

@@ -188,15 +188,9 @@ def test_a_user_with_no_unit_gets_empty_pages_not_errors(client, make_user, make
     assert len(services.scan(Case.objects.filter(unit_id__in=[]))) == 0
 
 
-def test_execution_watch_picks_exactly_the_nearest_expiries(db):
-    """The dashboard's shortcut (evaluate only the earliest decisions) gives the same first rows
-    as evaluating every candidate."""
-    from kiemsat.cases.demo import make_demo_data
+def _watch_by_brute_force(qs, as_of):
     from kiemsat.domain.engine import effective_date, limitation_expiry
 
-    make_demo_data(600, seed=11, today=D(2026, 11, 26))
-    as_of = D(2026, 11, 26)
-    qs = Case.objects.all()
     _, rs = services.active_ruleset()
     _, cal = services.active_calendar()
     everyone = []
@@ -208,8 +202,48 @@ def test_execution_watch_picks_exactly_the_nearest_expiries(db):
             continue
         everyone.append((limitation_expiry(eff.date, c.measure, rs, cal).due, int(c.key)))
     everyone.sort()
+    return everyone
+
+
+def test_execution_watch_picks_exactly_the_nearest_expiries(db):
+    """The dashboard's shortcut (evaluate only the earliest decisions) gives the same first rows
+    as evaluating every candidate."""
+    from kiemsat.cases.demo import make_demo_data
+
+    make_demo_data(600, seed=11, today=D(2026, 11, 26))
+    as_of = D(2026, 11, 26)
+    qs = Case.objects.all()
+    everyone = _watch_by_brute_force(qs, as_of)
     assert len(everyone) > 12
     for limit in (1, 5, 12):
+        got = selectors.execution_watch(qs, as_of, limit=limit)
+        assert [(r.expiry, r.case_id) for r in got] == everyone[:limit]
+
+
+def test_execution_watch_with_an_effective_date_before_the_decision_or_a_second_decision(db):
+    """The shortcut's order is a true lower bound of the expiry even when the recorded effective date
+    was typed before the decision, or a later decision moved the case's decision date while the
+    engine counts from the first: those people are among the nearest expiries, not dropped."""
+    from kiemsat.cases.demo import make_demo_data
+
+    as_of = D(2026, 11, 26)
+    make_demo_data(600, seed=11, today=as_of)
+    qs = Case.objects.all()
+    pending = [c for c in qs.filter(outcome="apply", stage__in=["decided", "execution"]).order_by("decision_date", "pk")
+               if not c.events.filter(code__in=["delivered", "execution_exempted"]).exists()]
+    no_effective = [c for c in pending if not c.events.filter(code="effective").exists()]
+    late, early = pending[-2:], no_effective[:2]
+    assert len(late) == 2 and len(early) == 2 and not set(late) & set(early)
+    for c in late:  # decided recently; effective typed a year and a half before the decision
+        case_services.record_event(actor=None, case=c, code="effective", strict=False,
+                                   date=c.decision_date - dt.timedelta(days=550))
+    for c in early:  # a second decision near today: the decision date column moves, the first decision counts
+        case_services.record_event(actor=None, case=c, code="decision", strict=False, date=as_of - dt.timedelta(days=3),
+                                   outcome="apply", term_months=12)
+    everyone = _watch_by_brute_force(qs, as_of)
+    top = {pk for _d, pk in everyone[:30]}
+    assert {c.pk for c in late} <= top and {c.pk for c in early} <= top
+    for limit in (1, 5, 12, 30):
         got = selectors.execution_watch(qs, as_of, limit=limit)
         assert [(r.expiry, r.case_id) for r in got] == everyone[:limit]
 
