@@ -10,9 +10,9 @@ from the calendar's own working days (how many fall on or before each day of its
 texts of the explanations are the engine's, repeated; the tests compare every explanation.
 
 It is an accelerator, never a second opinion: every case holding anything it does not reproduce
-(evasion or postponement recorded more than once, a postponed session, a challenge, a dossier
-returned for completion, two events of one kind, a date outside the calendar's span, an unknown
-measure or event code, a rule whose handler is not repeated here, …) is marked `fallback` and
+(evasion or postponement recorded more than once, a postponed session, a challenge, a dossier the
+Labour office returned for completion, two events of one kind, a date outside the calendar's span,
+an unknown measure or event code, a rule whose handler is not repeated here, …) is marked `fallback` and
 must be evaluated by `engine.evaluate` — so the results are exactly the engine's.
 tests/domain/test_vector.py proves the equality on the samples and on random cases.
 
@@ -180,8 +180,7 @@ def unpack(blob: bytes | memoryview) -> dict | None:
 
 # ====================================================================== columns
 # Cases holding one of these go through the engine (rules not repeated here).
-FALLBACK_CODES = ("session_postponed", "complaint", "proposer_recommendation", "protest", "ldtb_returned",
-                  "court_returned")
+FALLBACK_CODES = ("session_postponed", "complaint", "proposer_recommendation", "protest", "ldtb_returned")
 
 
 class Columns:
@@ -884,6 +883,14 @@ class _Eval:
 
     h_review_transfer = h_generic  # ldtb_returned (the supplement branch) goes to the engine
 
+    def h_accept(self, rule: RuleDef, m: np.ndarray) -> None:
+        """engine._h_accept: a dossier the Court returned, not accepted and not received again since
+        the (last) return, is not waiting to be accepted — no alert. Two returns or two receipts:
+        the engine (W_DUP), so the first date of each is its only one."""
+        ret, rec = self.kw("court_returned"), self.kw("court_received")
+        waiting_again = (ret == 0) | self.known("accepted") | ((rec != 0) & (rec > ret))
+        self.h_generic(rule, m & waiting_again)
+
     def h_notify(self, rule: RuleDef, m: np.ndarray) -> None:
         start = self.kw("accepted")
         pvi = self._start_pv(rule, "period", start)
@@ -1066,7 +1073,7 @@ class _Eval:
     # ---------------------------------------------------------------- the plan
     def run(self) -> None:
         handlers = {
-            E._h_generic: self.h_generic, E._h_accept: self.h_generic,  # returned dossiers go to the engine
+            E._h_generic: self.h_generic, E._h_accept: self.h_accept,
             E._h_notify: self.h_notify, E._h_decide: self.h_decide,
             E._h_hold_session: self.h_hold_session, E._h_without_procurator: self.h_without_procurator,
             E._h_send_decision: self.h_send_decision, E._h_send_for_execution: self.h_send_for_execution,

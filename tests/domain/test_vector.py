@@ -256,6 +256,29 @@ def test_what_the_columns_leave_to_the_engine(why, case):
     assert_same([plain, case], RS, CAL, D(2025, 6, 30))
 
 
+RECEIVED, RETURNED = D(2024, 2, 7), D(2024, 2, 9)
+
+
+@pytest.mark.parametrize("events, accept_alert", [
+    ([("court_received", RECEIVED), ("court_returned", RETURNED)], False),  # returned, not received again
+    ([("court_received", RECEIVED), ("court_returned", RECEIVED)], False),  # returned the day it came
+    ([("court_returned", RECEIVED), ("court_received", RETURNED)], True),  # received after the return
+    ([("court_returned", RETURNED)], False),  # a return alone: no receipt to count from
+    ([("court_received", RECEIVED), ("court_returned", RETURNED), ("accepted", D(2024, 3, 1))], True),  # accepted late
+    ([("court_received", RECEIVED), ("court_returned", D(2025, 7, 1))], True),  # returned after the day looked at
+])
+@pytest.mark.parametrize("as_of", [D(2024, 2, 8), D(2024, 2, 9), D(2024, 2, 12), D(2025, 6, 30)])
+def test_a_returned_dossier_on_the_columns(events, accept_alert, as_of):
+    """court.accept (engine._h_accept) for a dossier the Court returned: evaluated on the columns, the
+    same as the engine; an acceptance alert only while the dossier is waiting to be accepted."""
+    case = _one(events=events)
+    hits = assert_same([case], RS, CAL, as_of)
+    assert not hits.fallback.any()
+    if as_of == D(2025, 6, 30):  # long past every deadline: waiting → overdue; not waiting → nothing
+        rules = {hits.finding(i).rule for i in range(len(hits))}
+        assert ("court.accept" in rules) == accept_alert
+
+
 def test_dates_outside_the_calendar_span_go_to_the_engine():
     """Where the scalar calendar would extend its span, the columns step aside."""
     from kiemsat.domain.calendar import parse_entries, parse_law, parse_years
