@@ -730,6 +730,28 @@ def _count_in(ids: np.ndarray, sorted_ids: np.ndarray) -> int:
     return int((sorted_ids[pos] == ids).sum())
 
 
+def _distinct(ids: np.ndarray) -> np.ndarray:
+    """np.unique(ids) for case ids (non-negative): marked in a table as long as the largest id when
+    that is not much longer than ids — a pass, not a sort or a hash (3 × 12 ms at 1,000,000 cases)."""
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.int64)
+    top = int(ids.max())
+    if ids.min() < 0 or top > 8 * len(ids) + 1_000_000:
+        return np.unique(ids)
+    seen = np.zeros(top + 1, dtype=bool)
+    seen[ids] = True
+    return np.flatnonzero(seen).astype(np.int64)
+
+
+def _per_unit(units: np.ndarray) -> dict[int, int]:
+    """How many entries each unit id has (−1, not a case of the scope, left out)."""
+    units = units[units >= 0]
+    if len(units) == 0:
+        return {}
+    counts = np.bincount(units)
+    return {int(u): int(counts[u]) for u in np.flatnonzero(counts)}
+
+
 def _units_of(ids: np.ndarray, case_ids: np.ndarray, case_units: np.ndarray) -> np.ndarray:
     """The unit of each id (-1: not a case of the scope)."""
     if len(case_ids) == 0:
@@ -740,7 +762,7 @@ def _units_of(ids: np.ndarray, case_ids: np.ndarray, case_units: np.ndarray) -> 
 
 def remaining_overdue_cases(base: QuerySet, p: Period, t: FindingTable) -> list[tuple[int, int, str]]:
     """The remaining cases past the time limit: [(id, unit id, measure)], sorted by id."""
-    over = np.unique(t.case_id[decide_overdue(t, p)])
+    over = _distinct(t.case_id[decide_overdue(t, p)])
     if len(over) == 0:
         return []
     rem = base.filter(remaining(p)).order_by("pk")
@@ -859,10 +881,12 @@ def _side_by_side(*jobs):
 
 # The database counts and the findings table of recent reports, per process: a report asked again
 # (another page of the same period, the exports, a second user of the same units) is computed from
-# them while the register (cases.services.register_stamp), the active ruleset and calendar and the
-# date are unchanged. Letters are counted each time (not in the stamp). Oldest entry out first.
+# them while the register (cases.selectors.change_stamp), the active ruleset and calendar and the
+# date are unchanged, for at most CACHE_SECONDS. Letters are counted each time (not in the stamp).
+# Oldest entry out first.
 _CACHE: dict = {}
 CACHE_SIZE = 8
+CACHE_SECONDS = 600
 
 
 def clear_cache() -> None:
@@ -872,13 +896,14 @@ def clear_cache() -> None:
 def _cache_key(scope: Scope, p: Period, today: dt.date) -> tuple | None:
     from django.db import connections
 
-    from kiemsat.cases.services import register_stamp
+    from kiemsat.cases.selectors import change_stamp
 
     db = scope.base.db
     conn = connections[db]
     try:
-        with no_jit():
-            stamp = register_stamp()
+        # newest id and newest updated_at: two index lookups (counting the cases too cost 50 ms a
+        # report at 1,000,000); the product never deletes a case, and an entry lives CACHE_SECONDS
+        stamp = change_stamp(db)
         sql = str(scope.base.query)
     except Exception:  # noqa: BLE001 - e.g. an empty scope (unit_id IN ()): no cache, never an error
         return None
@@ -959,6 +984,8 @@ def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
 
     key = _cache_key(scope, p, today)
     hit = _CACHE.get(key) if key is not None else None
+    if hit is not None and time.monotonic() - hit[2] > CACHE_SECONDS:
+        hit = None
     if hit is not None:  # the register, ruleset and calendar have not changed since: the same figures
         counted, t = [{k: dict(v) for k, v in part.items()} if isinstance(part, dict) else part
                       for part in hit[0]], hit[1]
@@ -974,8 +1001,9 @@ def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
         if key is not None:
             if len(_CACHE) >= CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
+            _CACHE.pop(key, None)  # an expired entry: the new one goes last (oldest out first)
             _CACHE[key] = ([{k: dict(v) for k, v in part.items()} if isinstance(part, dict) else part
-                            for part in counted], t)
+                            for part in counted], t, time.monotonic())
     cases, events = counted[:2]
     timings["counts+scan"] = clock() - t0
     t1 = clock()
@@ -994,11 +1022,11 @@ def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
     # engine-based figures
     viol = violations_found(t, p)
     total["violations"] = int(viol.sum())
-    over_ids = np.unique(t.case_id[decide_overdue(t, p)])
+    over_ids = _distinct(t.case_id[decide_overdue(t, p)])
     for k, ids in remaining_ids.items():  # remaining_overdue: past the limit among the remaining cases
         rows.setdefault(k, {})["remaining_overdue"] = _count_in(ids, over_ids)
     total["remaining_overdue"] = _sum(rows, ["remaining_overdue"])["remaining_overdue"]
-    exp_ids = np.unique(t.case_id[statute_expired(t, p)])
+    exp_ids = _distinct(t.case_id[statute_expired(t, p)])
     total["statute_expired"] = len(exp_ids)
     for k in UNAVAILABLE:
         total[k] = None
@@ -1032,12 +1060,12 @@ def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
     by_unit = []
     if scope.groups:
         c_ids, c_units = counted[2]
-        v_units = _units_of(t.case_id[viol], c_ids, c_units)
-        e_units = _units_of(exp_ids, c_ids, c_units)
+        v_units = _per_unit(_units_of(t.case_id[viol], c_ids, c_units))
+        e_units = _per_unit(_units_of(exp_ids, c_ids, c_units))
         for g in scope.groups:
             row = _sum(rows, keys + ["remaining_overdue"], lambda u, mm, g=g: u in g.ids)
-            row["violations"] = int(np.isin(v_units, g.ids).sum())
-            row["statute_expired"] = int(np.isin(e_units, g.ids).sum())
+            row["violations"] = sum(v_units.get(u, 0) for u in set(g.ids))
+            row["statute_expired"] = sum(e_units.get(u, 0) for u in set(g.ids))
             for k in LETTER_KEYS:
                 row[k] = None if letters is None else sum(r[k] for u, r in letters.items() if u in g.ids)
             for k, (a, b) in RATES.items():
@@ -1142,7 +1170,7 @@ def behind(scope: Scope, p: Period, key: str, measure: str = "", unit: int | Non
         mask &= t.status == ST_CODE[status]
     if key == "remaining_overdue":
         mask &= np.isin(t.case_id, [r[0] for r in remaining_overdue_cases(base, p, t)])
-    ids = np.unique(t.case_id[mask])
+    ids = _distinct(t.case_id[mask])
     count = int(mask.sum()) if key == "violations" else len(ids)
     per_case: dict[int, list] = {}
     for c, r, s, d, a in zip(t.case_id[mask].tolist(), t.rule[mask].tolist(), t.status[mask].tolist(),
