@@ -78,7 +78,9 @@ class Case(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # the history is read by case (id) and date; the register's indexes would only slow every write
+    history = HistoricalRecords(no_db_index=["unit", "court", "proposer", "assigned_to", "so_thu_ly", "thu_ly_date",
+                                             "year", "stage", "name_sort"])
 
     class Meta:
         verbose_name = "vụ việc"
@@ -115,7 +117,7 @@ class Event(models.Model):
 
     class Meta:
         verbose_name = "sự kiện tố tụng"
-        indexes = [models.Index(fields=["case", "code"])]
+        # no (case, code) index beside the case's own: a case has a dozen events, read by case
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} {self.date or ''}"

@@ -354,7 +354,7 @@ def scan_scope(base: QuerySet, p: Period, as_of: dt.date, rs) -> QuerySet:
     newest of them, kept by cases.services.summarize). Every other case has all its events too old
     for a finding dated in the period (see `_reach_days`); on a register of several years that is
     most of it. A case without `last_date` (no dated event, or a row written without the summary)
-    is looked up in its events through the (case, code) index."""
+    is looked up in its events through the index of their case."""
     old = p.start - dt.timedelta(days=_reach_days(rs))
     recent = Event.objects.filter(case_id=OuterRef("pk")).filter(
         Q(date__gte=old) | Q(received__gte=old) | Q(end__gte=old))
