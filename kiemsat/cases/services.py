@@ -100,7 +100,8 @@ def summarize(case: Case, events: list[Event]) -> Case:
     case.done_date = min(done) if done else None
     # the earliest decision or recorded effective date: the engine's effective date (recorded, else counted
     # from the first decision) is never before it — legal.selectors.execution_watch orders cases by it
-    eff = [e.date for code in ("decision", "effective") for e in by_code.get(code, ()) if e.date]
+    eff = [e.date for e in by_code.get("decision", ()) if e.date]  # the engine counts from a decision's own date
+    eff += [e.date or e.received for e in by_code.get("effective", ()) if e.date or e.received]  # engine._w
     case.effective_floor = min(eff) if eff else None
     case.name_sort = sort_key_str(case.person_name)
     numbers = " ".join(e.number for e in events if e.number)

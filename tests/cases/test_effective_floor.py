@@ -16,8 +16,13 @@ MIGRATION = importlib.import_module("kiemsat.cases.migrations.0007_case_effectiv
 
 
 def _expected(case_id: int):
-    dates = [d for d in Event.objects.filter(case_id=case_id, code__in=["decision", "effective"])
-             .values_list("date", flat=True) if d]
+    """A decision's own date; a recorded effective date's date, else its receipt date (engine._w)."""
+    dates = []
+    for code, date, received in Event.objects.filter(case_id=case_id, code__in=["decision", "effective"]) \
+            .values_list("code", "date", "received"):
+        d = date or received if code == "effective" else date
+        if d:
+            dates.append(d)
     return min(dates) if dates else None
 
 
@@ -38,6 +43,13 @@ def test_every_write_path_keeps_it(make_case, unit, court, agency):
     cs.record_event(actor=None, case=case, code="decision", date=D(2024, 1, 15), strict=False, outcome="apply",
                     term_months=12)
     assert _stored(case.pk) == D(2024, 1, 15) == _expected(case.pk)
+    # an effective date known only by when the Procuracy received it counts (the engine uses it)
+    only_received, _ = cs.record_event(actor=None, case=case, code="effective", date=None,
+                                       received=D(2023, 12, 20), strict=False)
+    assert _stored(case.pk) == D(2023, 12, 20) == _expected(case.pk)
+    cs.record_event(actor=None, case=case, code="decision", date=None, received=D(2023, 11, 1), strict=False,
+                    outcome="apply", term_months=12)  # a decision counts from its own date only
+    assert _stored(case.pk) == D(2023, 12, 20) == _expected(case.pk)
     for e in list(case.events.filter(code__in=["decision", "effective"])):
         cs.delete_event(actor=None, event=e)
     assert _stored(case.pk) is None
@@ -56,6 +68,14 @@ def test_the_migration_backfill_equals_summarize(db):
     stored = dict(Case.objects.values_list("pk", "effective_floor"))
     assert all(got == _expected(pk) for pk, got in stored.items())  # the demo's own bulk insert
     assert sum(1 for v in stored.values() if v) > 100
+    # receipt-only events: an effective date counts by its receipt date, a decision does not
+    some = list(Case.objects.filter(effective_floor__isnull=False).order_by("pk")[:6])
+    Event.objects.filter(case__in=some[:3], code="effective").update(date=None)
+    Event.objects.filter(case__in=some[3:], code="decision").update(date=None)
+    for c in some:
+        cs.refresh_summary(c)
+    stored = dict(Case.objects.values_list("pk", "effective_floor"))
+    assert all(got == _expected(pk) for pk, got in stored.items())
     Case.objects.update(effective_floor=None)
 
     class Editor:

@@ -232,18 +232,24 @@ def test_execution_watch_with_an_effective_date_before_the_decision_or_a_second_
     pending = [c for c in qs.filter(outcome="apply", stage__in=["decided", "execution"]).order_by("decision_date", "pk")
                if not c.events.filter(code__in=["delivered", "execution_exempted"]).exists()]
     no_effective = [c for c in pending if not c.events.filter(code="effective").exists()]
-    late, early = pending[-2:], no_effective[:2]
-    assert len(late) == 2 and len(early) == 2 and not set(late) & set(early)
-    for c in late:  # decided recently; effective typed a year and a half before the decision
+    late, early = no_effective[-3:], no_effective[:2]  # (a recorded effective date: the engine takes the last)
+    assert len(late) == 3 and len(early) == 2 and not set(late) & set(early)
+    for c in late[:2]:  # decided recently; effective typed a year and a half before the decision
         case_services.record_event(actor=None, case=c, code="effective", strict=False,
                                    date=c.decision_date - dt.timedelta(days=550))
+    # … or known only by the day the Procuracy received it (the engine takes that date)
+    case_services.record_event(actor=None, case=late[2], code="effective", strict=False, date=None,
+                               received=late[2].decision_date - dt.timedelta(days=500))
     for c in early:  # a second decision near today: the decision date column moves, the first decision counts
         case_services.record_event(actor=None, case=c, code="decision", strict=False, date=as_of - dt.timedelta(days=3),
                                    outcome="apply", term_months=12)
     everyone = _watch_by_brute_force(qs, as_of)
-    top = {pk for _d, pk in everyone[:30]}
-    assert {c.pk for c in late} <= top and {c.pk for c in early} <= top
-    for limit in (1, 5, 12, 30):
+    ranks = {pk: i for i, (_d, pk) in enumerate(everyone)}
+    odd = [c.pk for c in late + early]
+    assert set(odd) <= set(ranks)  # all five are on the list…
+    reach = max(ranks[pk] for pk in odd) + 1
+    assert reach < len(everyone) // 2  # … near its top, where the shortcut stops reading
+    for limit in (1, 5, 12, 30, reach):
         got = selectors.execution_watch(qs, as_of, limit=limit)
         assert [(r.expiry, r.case_id) for r in got] == everyone[:limit]
 

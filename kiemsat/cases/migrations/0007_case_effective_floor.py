@@ -8,20 +8,24 @@ statement over the events (historical rows are left empty)."""
 
 from django.db import migrations, models
 
+# a decision counts from its own date; a recorded effective date is its date, else its receipt date
+# (engine._w), as in services.summarize
+FLOOR = """CASE WHEN e."code" = 'effective' THEN COALESCE(e."date", e."received") ELSE e."date" END"""
+
 
 def backfill(apps, schema_editor):
     conn = schema_editor.connection
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
-            cur.execute("""
+            cur.execute(f"""
                 UPDATE "cases_case" SET "effective_floor" = s."first"
-                FROM (SELECT e."case_id" AS "cid", MIN(e."date") AS "first" FROM "cases_event" e
-                      WHERE e."code" IN ('decision', 'effective') AND e."date" IS NOT NULL GROUP BY e."case_id") s
+                FROM (SELECT e."case_id" AS "cid", MIN({FLOOR}) AS "first" FROM "cases_event" e
+                      WHERE e."code" IN ('decision', 'effective') GROUP BY e."case_id") s
                 WHERE "cases_case"."id" = s."cid" """)
         else:  # correlated subqueries (UPDATE … FROM needs SQLite 3.33; Django 5.2 runs on 3.31)
-            cur.execute("""
+            cur.execute(f"""
                 UPDATE "cases_case" SET "effective_floor" =
-                  (SELECT MIN(e."date") FROM "cases_event" e
+                  (SELECT MIN({FLOOR}) FROM "cases_event" e
                    WHERE e."case_id" = "cases_case"."id" AND e."code" IN ('decision', 'effective'))""")
 
 
