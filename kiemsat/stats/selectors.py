@@ -881,7 +881,7 @@ def _side_by_side(*jobs):
 
 # The database counts and the findings table of recent reports, per process: a report asked again
 # (another page of the same period, the exports, a second user of the same units) is computed from
-# them while the register (cases.selectors.change_stamp), the active ruleset and calendar and the
+# them while the register (cases.services.register_stamp), the active ruleset and calendar and the
 # date are unchanged, for at most CACHE_SECONDS. Letters are counted each time (not in the stamp).
 # Oldest entry out first.
 _CACHE: dict = {}
@@ -896,14 +896,15 @@ def clear_cache() -> None:
 def _cache_key(scope: Scope, p: Period, today: dt.date) -> tuple | None:
     from django.db import connections
 
-    from kiemsat.cases.selectors import change_stamp
+    from kiemsat.cases.services import register_stamp
 
     db = scope.base.db
     conn = connections[db]
     try:
-        # newest id and newest updated_at: two index lookups (counting the cases too cost 50 ms a
-        # report at 1,000,000); the product never deletes a case, and an entry lives CACHE_SECONDS
-        stamp = change_stamp(db)
+        # with the number of cases: a transaction that commits cases stamped before the newest
+        # (an import or a sync shorter than restamp's minute) still changes the key
+        with no_jit():
+            stamp = register_stamp()
         sql = str(scope.base.query)
     except Exception:  # noqa: BLE001 - e.g. an empty scope (unit_id IN ()): no cache, never an error
         return None
@@ -999,9 +1000,9 @@ def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
         timings["overlap"] = max(0.0, timings["cases"] + timings["events"] + timings["scan"]
                                  - (clock() - t0))
         if key is not None:
+            _CACHE.pop(key, None)  # an expired entry: the new one goes last (oldest out first)
             if len(_CACHE) >= CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
-            _CACHE.pop(key, None)  # an expired entry: the new one goes last (oldest out first)
             _CACHE[key] = ([{k: dict(v) for k, v in part.items()} if isinstance(part, dict) else part
                             for part in counted], t, time.monotonic())
     cases, events = counted[:2]

@@ -92,3 +92,33 @@ def test_the_scan_reaches_old_cases_with_a_recent_event_and_skips_finished_ones(
     fresh = S.behind(scope, period, "violations", today=TODAY)
     assert rep.total["violations"] == cached.count == fresh.count == 2  # late sending (2025) + delivery overdue
     assert cached.findings == fresh.findings
+
+
+def test_cases_committed_with_an_older_stamp_and_a_lower_id_are_seen(register, letters, users, unit, court):
+    """PostgreSQL gives an import its ids when it starts and stamps its cases then; another user's
+    case may be committed in between with a higher id and a newer stamp. When the import commits, the
+    newest id and stamp are unchanged — the number of cases is not, and the report is computed again."""
+    from django.utils import timezone
+
+    from kiemsat.cases import services
+    from kiemsat.cases.models import Case
+
+    S.clear_cache()
+    top = Case.objects.order_by("-pk").values_list("pk", flat=True).first()
+    later = services.prepare_case(actor=None, unit=unit, data={"person_name": "Người Nhập Sau", "measure": "CSCNBB",
+                                                                "court": court}, events=[
+        {"code": "accepted", "date": dt.date(2025, 3, 12), "number": "Y/2025/TLHS-XLHC"}])
+    later.case.pk = top + 10  # committed first: the highest id
+    services.bulk_create_cases([later], audit=False)
+    before = S.report(S.scope_for(users["leader"]), MARCH, TODAY).total
+    stamp = Case.objects.get(pk=top + 10).updated_at
+    early = services.prepare_case(actor=None, unit=unit, data={"person_name": "Người Nhập Trước", "measure": "CSCNBB",
+                                                                "court": court}, events=[
+        {"code": "accepted", "date": dt.date(2025, 3, 12), "number": "X/2025/TLHS-XLHC"}])
+    early.case.pk = top + 1  # the import's id, taken before
+    services.bulk_create_cases([early], audit=False)
+    Case.objects.filter(pk=top + 1).update(updated_at=stamp - dt.timedelta(seconds=30))  # stamped when it began
+    assert timezone.now() > stamp
+    after = S.report(S.scope_for(users["leader"]), MARCH, TODAY)
+    assert "cached" not in after.timings
+    assert after.total["new"] == before["new"] + 1
