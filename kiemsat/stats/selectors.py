@@ -39,6 +39,7 @@ in a period"). Period = [start, end], both days included.
 from __future__ import annotations
 
 import datetime as dt
+import time as _time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -1161,6 +1162,8 @@ def behind(scope: Scope, p: Period, key: str, measure: str = "", unit: int | Non
     if base is scope.base:  # the whole scope: the findings of the report just shown, when still valid
         ckey = _cache_key(scope, p, today)
         hit = _CACHE.get(ckey) if ckey is not None else None
+        if hit is not None and _time.monotonic() - hit[2] > CACHE_SECONDS:
+            hit = None
     t = hit[1] if hit is not None else findings(base, p, today)
     mask = ind.fn(t, p)
     if rule:
