@@ -1106,15 +1106,21 @@ class _Eval:
 
 
 def evaluate(cols: Columns, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.date, due_soon_wd: int = 2,
-             statuses: Iterable[str] = (E.VIOLATION, E.OVERDUE, E.DUE_SOON), soon_until: dt.date | None = None) -> Hits:
+             statuses: Iterable[str] = (E.VIOLATION, E.OVERDUE, E.DUE_SOON), soon_until: dt.date | None = None,
+             shared: _Shared | None = None, canonical: bool = False) -> Hits:
     """The alerts of every case of `cols` that is not `fallback`, as engine.evaluate(…, statuses=…)
-    would give them (statuses: a subset of violation / overdue / due_soon)."""
+    would give them (statuses: a subset of violation / overdue / due_soon).
+
+    `shared`: the parameter numbering to use (a caller that evaluates some cases again later keeps
+    one, so the hits of both number the parameter values alike). `canonical`: the hits by case row,
+    then the ruleset's order (a case's hits of one rule as the evaluator gives them) — so an
+    evaluation of some cases gives exactly their part of a full one."""
     keep = frozenset(statuses)
     if not keep <= ALERTS:
         raise ValueError("the columnar scan gives only violation, overdue and due_soon")
     if soon_until is None:
         soon_until = calendar.add_wd(as_of, due_soon_wd)
-    shared = _Shared()
+    shared = shared if shared is not None else _Shared()
     parts, fbs = [], []
     for a in range(0, max(cols.n, 1), BLOCK):  # blocks of cases that stay in the processor's caches
         ev = _Eval(cols.block(a, min(a + BLOCK, cols.n)), ruleset, calendar, as_of, soon_until, keep, shared)
@@ -1131,6 +1137,10 @@ def evaluate(cols: Columns, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.
     drop = fb[cols_out["row"]]
     if drop.any():
         cols_out = {k: v[~drop] for k, v in cols_out.items()}
+    if canonical:
+        nrules = len(ruleset.rules) + 1
+        o = np.argsort(cols_out["row"].astype(np.int64) * nrules + cols_out["rule"], kind="stable")
+        cols_out = {k: v[o] for k, v in cols_out.items()}
     return Hits(rows=cols_out["row"], cols=cols_out, fallback=fb, ruleset=ruleset, calendar=calendar, as_of=as_of,
                 pvs=shared.pv.items, pnames=shared.pnames, rule_pos={r.id: i for i, r in enumerate(ruleset.rules)})
 

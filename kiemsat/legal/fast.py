@@ -152,33 +152,11 @@ def _read_cases(qs) -> tuple[np.ndarray, Columns]:
 def _evaluate(cols: Columns, ruleset: Ruleset, calendar: WorkCalendar, as_of: dt.date, soon: dt.date,
               keep: frozenset, shared) -> Hits:
     """vector.evaluate with the parameter numbering of `shared` (kept by the scan, so the hits of a
-    later partial evaluation — see refresh — number the parameter values alike), its hits in a
-    canonical order: by case row, then the ruleset's order (a case's hits of one rule as the
-    evaluator gives them). A partial evaluation of some cases therefore gives exactly their part
-    of a full one."""
+    later partial evaluation — see refresh — number the parameter values alike), its hits in the
+    canonical order: a partial evaluation of some cases gives exactly their part of a full one."""
     from kiemsat.domain import vector as V
 
-    parts, fbs = [], []
-    for a in range(0, max(cols.n, 1), V.BLOCK):  # blocks of cases that stay in the processor's caches
-        ev = V._Eval(cols.block(a, min(a + V.BLOCK, cols.n)), ruleset, calendar, as_of, soon, keep, shared)
-        ev.run()
-        for p in ev.out:
-            p["row"] = p["row"] + a
-            parts.append(p)
-        fbs.append(ev.fb)
-    fb = np.concatenate(fbs) if len(fbs) > 1 else fbs[0]
-    if parts:
-        cols_out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    else:
-        cols_out = {k: np.zeros(0, dtype=np.int64) for k in (*V._FIELDS, "act_flags")}
-    drop = fb[cols_out["row"]]
-    if drop.any():
-        cols_out = {k: v[~drop] for k, v in cols_out.items()}
-    nrules = len(ruleset.rules) + 1
-    o = np.argsort(cols_out["row"].astype(np.int64) * nrules + cols_out["rule"], kind="stable")
-    cols_out = {k: v[o] for k, v in cols_out.items()}
-    return Hits(rows=cols_out["row"], cols=cols_out, fallback=fb, ruleset=ruleset, calendar=calendar, as_of=as_of,
-                pvs=shared.pv.items, pnames=shared.pnames, rule_pos={r.id: i for i, r in enumerate(ruleset.rules)})
+    return V.evaluate(cols, ruleset, calendar, as_of, statuses=keep, soon_until=soon, shared=shared, canonical=True)
 
 
 def _fetch_facts(db: str, ids: list[int]) -> dict[int, CaseFacts]:
