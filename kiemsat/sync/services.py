@@ -27,7 +27,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from kiemsat.audit.services import record
 from kiemsat.cases.models import Case, Event
-from kiemsat.cases.services import refresh_summary
+from kiemsat.cases.services import refresh_summary, restamp
 from kiemsat.domain.vntext import fold
 from kiemsat.org.models import Agency, Court, Role, Unit, User
 from kiemsat.org.permissions import unit_lineage
@@ -395,7 +395,8 @@ def import_bundle(*, actor, data: bytes, filename: str = "") -> BundleImport:
     payload = opened.payload()
     try:
         with transaction.atomic():
-            counts = _apply(payload, opened, uk)
+            counts, case_ids = _apply(payload, opened, uk)
+            restamp(case_ids)  # cases a long bundle wrote early: stamped again, for other processes' caches
             bi = BundleImport.objects.create(
                 bundle_id=str(m.get("bundle_id", ""))[:40], origin=uk.code, unit=uk.unit, exported_at=exported_at,
                 imported_by=actor, sha256=fmt.sha256(data), filename=filename[:255], counts=counts,
@@ -436,11 +437,13 @@ def _apply(payload: dict, opened: fmt.Opened, uk: UnitKey) -> dict:
     court_ids = _import_orgs(Court, "court", payload.get("courts", []), ORG_FIELDS, mp, counts, "courts")
     agency_ids = _import_orgs(Agency, "agency", payload.get("agencies", []), ORG_FIELDS + ("kind",), mp, counts, "agencies")
     staff_ids = _import_staff(payload.get("staff", []), uk, mp, counts)
-    case_ids = _import_cases(payload.get("cases", []), unit_ids, court_ids, agency_ids, staff_ids, uk, mp, counts)
+    written: list[int] = []
+    case_ids = _import_cases(payload.get("cases", []), unit_ids, court_ids, agency_ids, staff_ids, uk, mp, counts,
+                             written)
     _import_letters(payload.get("letters", []), payload.get("versions", {}), unit_ids, court_ids, agency_ids, staff_ids,
                     case_ids, uk, mp, counts)
     _import_documents(payload.get("documents", []), case_ids, opened, mp, counts)
-    return counts
+    return counts, written
 
 
 def _import_units(rows, main_origin, uk: UnitKey, mp: _Map, counts) -> dict[int, int]:
@@ -527,8 +530,11 @@ def _case_values(r: dict, unit_ids, court_ids, agency_ids, staff_ids) -> dict:
     return vals
 
 
-def _import_cases(rows, unit_ids, court_ids, agency_ids, staff_ids, uk, mp: _Map, counts) -> dict[int, int]:
+def _import_cases(rows, unit_ids, court_ids, agency_ids, staff_ids, uk, mp: _Map, counts,
+                  written: list[int] | None = None) -> dict[int, int]:
+    """The bundle's cases upserted; `written` gets the ids of those created or changed."""
     out: dict[int, int] = {}
+    written = written if written is not None else []
     efields = conf.event_fields()
     for r in rows:
         h = _h(r)
@@ -548,6 +554,7 @@ def _import_cases(rows, unit_ids, court_ids, agency_ids, staff_ids, uk, mp: _Map
             case.save()
             _tally(counts, "cases", "updated")
         out[r["id"]] = case.pk
+        written.append(case.pk)
         if rec is None or not case.events.exists():  # a new case: its events in one insert (with history)
             _create_events(case, r.get("events", []), efields, mp, counts)
             refresh_summary(case)

@@ -202,3 +202,26 @@ def test_export_needs_setup(unit, users, usb):
         services.export_bundle(actor=None, to_dir=usb)
     with pytest.raises(ValidationError, match="age1"):
         services.set_identity(actor=None, recipient="khong-phai-khoa")
+
+
+def test_a_bundle_stamps_again_what_it_wrote_and_nothing_else(unit, unit_cases, identity, usb, monkeypatch):
+    """Like an import: the cases a bundle created or changed carry the stamp of its end (other
+    processes' caches look back only a little before their last look); unchanged ones keep theirs."""
+    from django.utils import timezone
+
+    from kiemsat.cases import selectors as csel
+
+    data, _ = _export(usb)
+    forget_unit_data(unit)
+    monkeypatch.setattr(csel, "CHANGE_OVERLAP_SECONDS", 0)  # every case counts as written "long ago"
+    seen, called_at = [], []
+    real = services.restamp
+    monkeypatch.setattr(services, "restamp",
+                        lambda ids: seen.append(sorted(ids)) or called_at.append(timezone.now()) or real(seen[-1]))
+    services.import_bundle(actor=None, data=data)
+    made = sorted(Case.objects.values_list("pk", flat=True))
+    assert seen == [made] and len(made) == 2
+    assert all(c.updated_at >= called_at[0] for c in Case.objects.all())
+    stamps = dict(Case.objects.values_list("pk", "updated_at"))
+    services.import_bundle(actor=None, data=data)  # the same bundle again: nothing written, nothing stamped
+    assert seen[-1] == [] and dict(Case.objects.values_list("pk", "updated_at")) == stamps
