@@ -43,6 +43,27 @@ CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
 
 
+def next_request(rnd: random.Random, case_ids: list[int], leader: bool) -> tuple[str, str]:
+    """(action, path) of a user's next request, in the benchmark's mix: register pages and name
+    searches ("register_q") 35 %, a case page 25 %, the dashboard 15 %, the violations 10 %, and
+    15 % recording an event ("event_add", leaders; the others open a case page). Shared with
+    bench/load_profile.py, which replays the same mix in-process."""
+    r = rnd.random()
+    if r < 0.35:
+        if rnd.random() < 0.5:
+            return "register", f"/so-thu-ly/?page={rnd.randint(1, 200)}"
+        return "register_q", "/so-thu-ly/?q=" + urllib.parse.quote(rnd.choice(FAMILY) + " " + rnd.choice(["Văn", "Thị", "Đức"]))
+    if r < 0.60:
+        return "case_detail", f"/vu-viec/{rnd.choice(case_ids)}/"
+    if r < 0.75:
+        return "dashboard", "/"
+    if r < 0.85:
+        return "violations", "/vi-pham/?status=overdue"
+    if not leader:
+        return "case_detail", f"/vu-viec/{rnd.choice(case_ids)}/"
+    return "event_add", f"/vu-viec/{rnd.choice(case_ids)}/su-kien/them/"
+
+
 class Client:
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
@@ -119,26 +140,10 @@ def user_loop(i: int, args, case_ids: list[int], stop_at: float, stats: Stats) -
     today = dt.date.today().strftime("%d/%m/%Y")
     while time.time() < stop_at:
         time.sleep(rnd.uniform(0.5, 2.0))
-        r = rnd.random()
         form = None
-        if r < 0.35:
+        action, path = next_request(rnd, case_ids, leader)
+        if action == "register_q":  # counted with the register pages
             action = "register"
-            if rnd.random() < 0.5:
-                path = f"/so-thu-ly/?page={rnd.randint(1, 200)}"
-            else:
-                path = "/so-thu-ly/?q=" + urllib.parse.quote(rnd.choice(FAMILY) + " " + rnd.choice(["Văn", "Thị", "Đức"]))
-        elif r < 0.60:
-            action, path = "case_detail", f"/vu-viec/{rnd.choice(case_ids)}/"
-        elif r < 0.75:
-            action, path = "dashboard", "/"
-        elif r < 0.85:
-            action, path = "violations", "/vi-pham/?status=overdue"
-        else:
-            if not leader:
-                action, path = "case_detail", f"/vu-viec/{rnd.choice(case_ids)}/"
-            else:
-                action = "event_add"
-                path = f"/vu-viec/{rnd.choice(case_ids)}/su-kien/them/"
         t0 = time.perf_counter()
         try:
             if action == "event_add":

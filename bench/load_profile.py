@@ -18,16 +18,12 @@ import pstats
 import random
 import sys
 import time
-import urllib.parse
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, pct, setup_django  # noqa: E402
-
-LEADERS = ["lanhdao", "phovt"]
-STAFF = ["ksv1", "ksv2", "ktv1", "cv1", "thihanh"]
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
+from load import LEADERS, STAFF, next_request  # noqa: E402  (the same users and mix as the load test)
 
 
 def main() -> int:
@@ -67,24 +63,7 @@ def main() -> int:
     print(f"{len(ids)} cases of unit {unit} — {machine()}", flush=True)
     for n in range(args.warm + args.requests):
         c, leader = users[rnd.randrange(len(users))]
-        r = rnd.random()
-        if r < 0.35:
-            action = "register"
-            if rnd.random() < 0.5:
-                path = f"/so-thu-ly/?page={rnd.randint(1, 200)}"
-            else:
-                action = "register_q"
-                path = "/so-thu-ly/?q=" + urllib.parse.quote(rnd.choice(FAMILY) + " " + rnd.choice(["Văn", "Thị", "Đức"]))
-        elif r < 0.60:
-            action, path = "case_detail", f"/vu-viec/{rnd.choice(ids)}/"
-        elif r < 0.75:
-            action, path = "dashboard", "/"
-        elif r < 0.85:
-            action, path = "violations", "/vi-pham/?status=overdue"
-        elif not leader:
-            action, path = "case_detail", f"/vu-viec/{rnd.choice(ids)}/"
-        else:
-            action, path = "event_add", f"/vu-viec/{rnd.choice(ids)}/su-kien/them/"
+        action, path = next_request(rnd, ids, leader)
         if action == "dashboard" and last_write:
             action = "dashboard*"
         measuring = n >= args.warm
