@@ -914,6 +914,14 @@ def _cache_key(scope: Scope, p: Period, today: dt.date) -> tuple | None:
             min(p.end, today), legal.active_ruleset()[0], legal.active_calendar()[0], stamp)
 
 
+def _cached(key: tuple | None):
+    """The cache entry of `key` (counts, findings table, when made), unless missing or too old."""
+    hit = _CACHE.get(key) if key is not None else None
+    if hit is not None and _time.monotonic() - hit[2] > CACHE_SECONDS:
+        return None
+    return hit
+
+
 @contextmanager
 def no_jit(**more: str):
     """PostgreSQL: no JIT compilation for the statistics' queries on this thread's connection. Their
@@ -965,9 +973,7 @@ EVENT_SETTINGS = {**REPORT_SETTINGS, "enable_hashjoin": "off"}
 
 def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
     """Every indicator of the period for the scope: per measure, per unit (provincial), in total."""
-    import time
-
-    clock = time.perf_counter
+    clock = _time.perf_counter
     timings = {}
     t0 = clock()
     today = today or legal.local_today()
@@ -985,9 +991,7 @@ def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
         return job
 
     key = _cache_key(scope, p, today)
-    hit = _CACHE.get(key) if key is not None else None
-    if hit is not None and time.monotonic() - hit[2] > CACHE_SECONDS:
-        hit = None
+    hit = _cached(key)
     if hit is not None:  # the register, ruleset and calendar have not changed since: the same figures
         counted, t = [{k: dict(v) for k, v in part.items()} if isinstance(part, dict) else part
                       for part in hit[0]], hit[1]
@@ -1005,7 +1009,7 @@ def report(scope: Scope, p: Period, today: dt.date | None = None) -> Report:
             if len(_CACHE) >= CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
             _CACHE[key] = ([{k: dict(v) for k, v in part.items()} if isinstance(part, dict) else part
-                            for part in counted], t, time.monotonic())
+                            for part in counted], t, _time.monotonic())
     cases, events = counted[:2]
     timings["counts+scan"] = clock() - t0
     t1 = clock()
@@ -1160,10 +1164,7 @@ def behind(scope: Scope, p: Period, key: str, measure: str = "", unit: int | Non
     today = today or legal.local_today()
     hit = None
     if base is scope.base:  # the whole scope: the findings of the report just shown, when still valid
-        ckey = _cache_key(scope, p, today)
-        hit = _CACHE.get(ckey) if ckey is not None else None
-        if hit is not None and _time.monotonic() - hit[2] > CACHE_SECONDS:
-            hit = None
+        hit = _cached(_cache_key(scope, p, today))
     t = hit[1] if hit is not None else findings(base, p, today)
     mask = ind.fn(t, p)
     if rule:
