@@ -33,6 +33,7 @@ import json
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -801,157 +802,210 @@ def _match_profile(col_header: str, sub: str, letter: str, profile: dict[str, st
 def read_workbook(path: str | Path, profile: dict[str, str | None] | None = None) -> WorkbookReading:
     """Read a tracking workbook. Raises WorkbookError (Vietnamese message) for a file that is
     not a readable workbook or has no recognisable data sheet."""
-    from python_calamine import CalamineWorkbook  # local: keeps the domain import light
+    book = BookReader(path, profile)
+    for _item in book.items(keep=True):
+        pass
+    return book.reading
 
-    p = Path(path)
-    syn = load_synonyms()
-    if not p.exists():
-        raise WorkbookError(f"Không tìm thấy tệp {p.name}")
-    try:
-        wb = CalamineWorkbook.from_path(str(p))
-    except Exception as exc:  # calamine raises several types (CalamineError, PasswordError, ZipError)
-        kind = type(exc).__name__
-        if "Password" in kind or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise WorkbookError(f"Tệp {p.name} có mật khẩu; hãy bỏ mật khẩu rồi nhập lại") from exc
-        raise WorkbookError(f"Không đọc được tệp {p.name}: tệp hỏng hoặc không phải sổ Excel ({kind})") from exc
 
-    meta = _xlsx_meta(p) if p.suffix.lower() in (".xlsx", ".xlsm") else None
-    date1904 = bool(meta and meta.date1904)
-    reading = WorkbookReading(path=str(p), sheets=[], columns={}, rows=[], date1904=date1904)
-    if meta:
-        reading.legacy_fonts = meta.fonts
-    encodings: Counter[str] = Counter()
-    profile = profile or {}
+@dataclass
+class _DataSheet:
+    """A data sheet after its header was read: what reading its rows needs."""
 
-    for sname in wb.sheet_names:
+    name: str
+    rows: list[list]
+    first: int  # 0-based index of the first row after the header
+    cols: list[Column]
+    errors: dict[tuple[int, int], str]
+    as_of: dt.date | None
+    key_fields: set[str]
+    key_cols: list[int]
+    key_norms: dict[int, str]
+    digitless: set[int]
+
+
+class BookReader:
+    """A workbook read in two steps: opening it reads every sheet's role, header and columns (and
+    the holiday sheet) into `reading` — everything but the rows —, and `total` counts the rows to
+    come; items() then reads the data rows one by one, in the book's order, so that a big book's
+    rows can be worked on while the rest is read. read_workbook does both. Raises WorkbookError
+    as read_workbook does (a file that is not a workbook or has no data sheet: when opened)."""
+
+    def __init__(self, path: str | Path, profile: dict[str, str | None] | None = None):
+        from python_calamine import CalamineWorkbook  # local: keeps the domain import light
+
+        p = Path(path)
+        self.syn = syn = load_synonyms()
+        if not p.exists():
+            raise WorkbookError(f"Không tìm thấy tệp {p.name}")
         try:
-            sheet = wb.get_sheet_by_name(sname)
-            rows = sheet.to_python(skip_empty_area=False)
-        except Exception as exc:  # noqa: BLE001 - one bad sheet must not hide the others
-            reading.sheets.append(SheetInfo(sname, "other"))
-            reading.warnings.append(f"Không đọc được trang «{sname}»: {type(exc).__name__}")
-            continue
-        hdr = _find_header(rows, syn)
-        mapped: dict[int, str] = {}
-        shown: list[str] = []
-        subs: list[str] = []
-        width = max((len(r) for r in rows), default=0)
-        if hdr is not None:
+            wb = CalamineWorkbook.from_path(str(p))
+        except Exception as exc:  # calamine raises several types (CalamineError, PasswordError, ZipError)
+            kind = type(exc).__name__
+            if "Password" in kind or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+                raise WorkbookError(f"Tệp {p.name} có mật khẩu; hãy bỏ mật khẩu rồi nhập lại") from exc
+            raise WorkbookError(f"Không đọc được tệp {p.name}: tệp hỏng hoặc không phải sổ Excel ({kind})") from exc
+
+        meta = _xlsx_meta(p) if p.suffix.lower() in (".xlsx", ".xlsm") else None
+        self.date1904 = date1904 = bool(meta and meta.date1904)
+        self.reading = reading = WorkbookReading(path=str(p), sheets=[], columns={}, rows=[], date1904=date1904)
+        if meta:
+            reading.legacy_fonts = meta.fonts
+        profile = profile or {}
+        self.sheets: list[_DataSheet] = []
+        self.total = 0  # rows items() gives: every non-blank row under a data sheet's header
+
+        for sname in wb.sheet_names:
             try:
-                merges = sheet.merged_cell_ranges or []
-            except Exception:  # noqa: BLE001
-                merges = []
-            shown, subs = _header_texts(rows, hdr, merges, width)
-            norm = [normalise_header(h, syn) for h in shown]
-            norm_sub = [normalise_header(s, syn) for s in subs]
-            mapped = map_headers(norm, syn, alt=norm_sub)
-        role = _sheet_role(sname, rows, hdr, syn, mapped)
-        info = SheetInfo(sname, role)
-        reading.sheets.append(info)
-        if role == "holidays":
-            for row in rows:
-                for v in row:
-                    res = vdates.parse_date(v, date1904=date1904) if not _is_blank(v) else None
-                    if res and res.value:
-                        reading.holidays.append(res.value)
-            continue
-        if role != "data" or hdr is None:
-            continue
-        info.header_rows = tuple(h + 1 for h in hdr)
-        first = hdr[-1] + 1
-        info.first_data_row = first + 1
-        if reading.as_of is None:
-            reading.as_of = _find_as_of(rows, hdr[0], syn, date1904)
-        if not reading.titles:
-            reading.titles = [_text(v) for row in rows[: hdr[0]] for v in row if isinstance(v, str) and v.strip()]
-
-        errors: dict[tuple[int, int], str] = {}
-        formulas: dict[int, set[int]] = {}
-        if meta and sname in meta.sheet_paths:
-            errors, formulas = _scan_sheet_xml(p, meta.sheet_paths[sname])
-
-        n_data = max(1, sum(1 for r in rows[first:] if not _row_is_blank(r)))
-        cols: list[Column] = []
-        for i in range(width):
-            header = shown[i] if i < len(shown) else ""
-            letter = _col_letter(i)
-            f = mapped.get(i)
-            source = "synonym" if f else "none"
-            if profile:
-                hit, pf = _match_profile(header, subs[i] if i < len(subs) else "", letter, profile)
-                if hit:
-                    f, source = pf, "profile"
-            if f and f not in syn.fields and f not in FLAT_KEYS:
-                reading.warnings.append(f"Hồ sơ ánh xạ: trường «{f}» không tồn tại (cột {letter})")
-                f = None
-            if not header and not f:
+                sheet = wb.get_sheet_by_name(sname)
+                rows = sheet.to_python(skip_empty_area=False)
+            except Exception as exc:  # noqa: BLE001 - one bad sheet must not hide the others
+                reading.sheets.append(SheetInfo(sname, "other"))
+                reading.warnings.append(f"Không đọc được trang «{sname}»: {type(exc).__name__}")
                 continue
-            kind = syn.fields[f].kind if f in syn.fields else ("text" if f else "ignored")
-            is_formula = len({r for r in formulas.get(i, ()) if r >= first}) >= 0.5 * n_data
-            if is_formula and f in FLAT_KEYS:
-                reading.warnings.append(
-                    f"Trang «{sname}», cột {letter} «{header}»: cột công thức, không lấy làm dữ liệu"
+            hdr = _find_header(rows, syn)
+            mapped: dict[int, str] = {}
+            shown: list[str] = []
+            subs: list[str] = []
+            width = max((len(r) for r in rows), default=0)
+            if hdr is not None:
+                try:
+                    merges = sheet.merged_cell_ranges or []
+                except Exception:  # noqa: BLE001
+                    merges = []
+                shown, subs = _header_texts(rows, hdr, merges, width)
+                norm = [normalise_header(h, syn) for h in shown]
+                norm_sub = [normalise_header(s, syn) for s in subs]
+                mapped = map_headers(norm, syn, alt=norm_sub)
+            role = _sheet_role(sname, rows, hdr, syn, mapped)
+            info = SheetInfo(sname, role)
+            reading.sheets.append(info)
+            if role == "holidays":
+                for row in rows:
+                    for v in row:
+                        res = vdates.parse_date(v, date1904=date1904) if not _is_blank(v) else None
+                        if res and res.value:
+                            reading.holidays.append(res.value)
+                continue
+            if role != "data" or hdr is None:
+                continue
+            info.header_rows = tuple(h + 1 for h in hdr)
+            first = hdr[-1] + 1
+            info.first_data_row = first + 1
+            if reading.as_of is None:
+                reading.as_of = _find_as_of(rows, hdr[0], syn, date1904)
+            if not reading.titles:
+                reading.titles = [_text(v) for row in rows[: hdr[0]] for v in row if isinstance(v, str) and v.strip()]
+
+            errors: dict[tuple[int, int], str] = {}
+            formulas: dict[int, set[int]] = {}
+            if meta and sname in meta.sheet_paths:
+                errors, formulas = _scan_sheet_xml(p, meta.sheet_paths[sname])
+
+            n_rows = sum(1 for r in rows[first:] if not _row_is_blank(r))
+            self.total += n_rows
+            n_data = max(1, n_rows)
+            cols: list[Column] = []
+            for i in range(width):
+                header = shown[i] if i < len(shown) else ""
+                letter = _col_letter(i)
+                f = mapped.get(i)
+                source = "synonym" if f else "none"
+                if profile:
+                    hit, pf = _match_profile(header, subs[i] if i < len(subs) else "", letter, profile)
+                    if hit:
+                        f, source = pf, "profile"
+                if f and f not in syn.fields and f not in FLAT_KEYS:
+                    reading.warnings.append(f"Hồ sơ ánh xạ: trường «{f}» không tồn tại (cột {letter})")
+                    f = None
+                if not header and not f:
+                    continue
+                kind = syn.fields[f].kind if f in syn.fields else ("text" if f else "ignored")
+                is_formula = len({r for r in formulas.get(i, ()) if r >= first}) >= 0.5 * n_data
+                if is_formula and f in FLAT_KEYS:
+                    reading.warnings.append(
+                        f"Trang «{sname}», cột {letter} «{header}»: cột công thức, không lấy làm dữ liệu"
+                    )
+                cols.append(
+                    Column(i, letter, header, normalise_header(header, syn), f, kind, source, is_formula)
                 )
-            cols.append(
-                Column(i, letter, header, normalise_header(header, syn), f, kind, source, is_formula)
-            )
-        if profile:  # a profile may point two columns at one field: keep the first
-            seen: set[str] = set()
-            for c in cols:
-                if c.field and c.field in seen:
-                    c.field, c.kind = None, "ignored"
-                elif c.field:
-                    seen.add(c.field)
-        reading.columns[sname] = cols
-        key_fields = {c.field for c in cols if c.field in ("name", "so_thu_ly")}
-        key_cols = [c.index for c in cols if c.field in key_fields]
-        key_norms = {c.index: normalise_header(subs[c.index] or shown[c.index], syn) for c in cols if c.index in key_cols}
-        # a header repeated down the sheet: a cell with a digit cannot normalise to a header
-        # without one (no abbreviation rule removes a digit; tests check the rules) — this
-        # spares normalising every số thụ lý of the book
-        digitless = {i for i, n in key_norms.items() if not _HAS_DIGIT.search(n)}
+            if profile:  # a profile may point two columns at one field: keep the first
+                seen: set[str] = set()
+                for c in cols:
+                    if c.field and c.field in seen:
+                        c.field, c.kind = None, "ignored"
+                    elif c.field:
+                        seen.add(c.field)
+            reading.columns[sname] = cols
+            key_fields = {c.field for c in cols if c.field in ("name", "so_thu_ly")}
+            key_cols = [c.index for c in cols if c.field in key_fields]
+            key_norms = {c.index: normalise_header(subs[c.index] or shown[c.index], syn)
+                         for c in cols if c.index in key_cols}
+            # a header repeated down the sheet: a cell with a digit cannot normalise to a header
+            # without one (no abbreviation rule removes a digit; tests check the rules) — this
+            # spares normalising every số thụ lý of the book
+            digitless = {i for i, n in key_norms.items() if not _HAS_DIGIT.search(n)}
+            self.sheets.append(_DataSheet(sname, rows, first, cols, errors, reading.as_of, key_fields, key_cols,
+                                          key_norms, digitless))
 
-        for r in range(first, len(rows)):
-            row = rows[r]
-            if _row_is_blank(row):
-                continue
-            if any(
-                isinstance(row[i], str) and not (i in digitless and _HAS_DIGIT.search(row[i]))
-                and _norm_cell(row[i]) == key_norms[i]
-                for i in key_cols if i < len(row)
-            ):
-                reading.skipped.append((sname, r + 1, "dòng tiêu đề lặp lại"))
-                continue
-            maybe_footer = (bool(row) and isinstance(row[0], str)) or any(
-                i >= len(row) or _is_blank(row[i]) for i in key_cols
+        if not reading.data_sheets:
+            raise WorkbookError(
+                f"Không tìm thấy trang dữ liệu trong {p.name}: cần một dòng tiêu đề có các cột như "
+                "«Họ và tên», «Số thụ lý», «Ngày thụ lý»"
             )
-            if maybe_footer and _is_footer(row, key_cols, syn):
-                reading.skipped.append((sname, r + 1, "dòng tổng cộng / chữ ký"))
-                continue
-            has_key = any(
-                not _is_blank(row[c.index]) for c in cols if c.field in key_fields and c.index < len(row)
-            )
-            if not has_key:
-                reading.skipped.append((sname, r + 1, "không có họ tên hoặc số thụ lý"))
-                continue
-            for v in row:
-                if isinstance(v, str) and not v.isascii():
-                    enc = _detect_cached(v)
-                    if enc:
-                        encodings[enc] += 1
-            reading.rows.append(_read_row(sname, r, row, cols, errors, syn, date1904, reading.as_of))
 
-    if not reading.data_sheets:
-        raise WorkbookError(
-            f"Không tìm thấy trang dữ liệu trong {p.name}: cần một dòng tiêu đề có các cột như "
-            "«Họ và tên», «Số thụ lý», «Ngày thụ lý»"
-        )
-    if encodings:
-        reading.legacy_encoding = encodings.most_common(1)[0][0]
-        reading.warnings.append(
-            f"Có {sum(encodings.values())} ô gõ bằng bảng mã cũ ({reading.legacy_encoding.upper()}), đã chuyển sang Unicode"
-        )
-    return reading
+    def items(self, keep: bool = False) -> Iterator[tuple[str, int, RowReading | None, str]]:
+        """Every non-blank row under a data sheet's header, in the book's order: (sheet, row
+        number, its reading, "") for a data row, (sheet, row number, None, reason) for a row that
+        is not one (a repeated header, a total or signature line, a row without name or số thụ
+        lý). At the end, a warning if legacy-encoded text was found (reading.warnings). keep:
+        also collect them in reading.rows / reading.skipped."""
+        reading, syn, date1904 = self.reading, self.syn, self.date1904
+        encodings: Counter[str] = Counter()
+        for ds in self.sheets:
+            sname, rows, cols, key_cols, key_norms, digitless = (ds.name, ds.rows, ds.cols, ds.key_cols, ds.key_norms,
+                                                                  ds.digitless)
+            for r in range(ds.first, len(rows)):
+                row = rows[r]
+                if _row_is_blank(row):
+                    continue
+                why = ""
+                if any(
+                    isinstance(row[i], str) and not (i in digitless and _HAS_DIGIT.search(row[i]))
+                    and _norm_cell(row[i]) == key_norms[i]
+                    for i in key_cols if i < len(row)
+                ):
+                    why = "dòng tiêu đề lặp lại"
+                else:
+                    maybe_footer = (bool(row) and isinstance(row[0], str)) or any(
+                        i >= len(row) or _is_blank(row[i]) for i in key_cols
+                    )
+                    if maybe_footer and _is_footer(row, key_cols, syn):
+                        why = "dòng tổng cộng / chữ ký"
+                    elif not any(not _is_blank(row[c.index]) for c in cols
+                                 if c.field in ds.key_fields and c.index < len(row)):
+                        why = "không có họ tên hoặc số thụ lý"
+                if why:
+                    if keep:
+                        reading.skipped.append((sname, r + 1, why))
+                    yield sname, r + 1, None, why
+                    continue
+                for v in row:
+                    if isinstance(v, str) and not v.isascii():
+                        enc = _detect_cached(v)
+                        if enc:
+                            encodings[enc] += 1
+                rr = _read_row(sname, r, row, cols, ds.errors, syn, date1904, ds.as_of)
+                if keep:
+                    reading.rows.append(rr)
+                yield sname, r + 1, rr, ""
+            ds.rows = []  # read: let the sheet's cells go
+        if encodings:
+            reading.legacy_encoding = encodings.most_common(1)[0][0]
+            reading.warnings.append(
+                f"Có {sum(encodings.values())} ô gõ bằng bảng mã cũ ({reading.legacy_encoding.upper()}), "
+                "đã chuyển sang Unicode"
+            )
 
 
 def _is_footer(row: list, key_cols: list[int], syn: Synonyms) -> bool:
