@@ -194,6 +194,9 @@ KIEMSAT_DUE_SOON_WD = 2
 KIEMSAT_PAGE_SIZE = 50
 KIEMSAT_REPORT_YEAR_START = os.environ.get("KIEMSAT_REPORT_YEAR_START", "01/12")  # the Procuracy reporting year (dd/mm)
 
+# Importing a book (kiemsat.imports.worker): a file from this size on is read and prepared in a second process
+KIEMSAT_IMPORT_PROCESS_BYTES = int(os.environ.get("KIEMSAT_IMPORT_PROCESS_BYTES", 1 << 20))
+
 # Backups (kiemsat.backup): remind on the dashboard when the last verified backup is older than N days
 KIEMSAT_BACKUP_REMIND_DAYS = int(os.environ.get("KIEMSAT_BACKUP_REMIND_DAYS", 30))
 KIEMSAT_BACKUP_DIR = os.environ.get("KIEMSAT_BACKUP_DIR", str(DATA_DIR / "sao-luu"))

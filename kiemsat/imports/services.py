@@ -24,7 +24,7 @@ from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,16 +37,18 @@ from kiemsat.audit.services import record
 from kiemsat.cases import services as case_services
 from kiemsat.cases.export import flat_case
 from kiemsat.cases.models import Case
-from kiemsat.domain import dates as vdates
 from kiemsat.domain.events import FLAT_EVENT_FIELDS, outcome_from_label
-from kiemsat.domain.facts import facts_from_flat
 from kiemsat.domain.vntext import fold, tidy_name
-from kiemsat.domain.workbook import FLAT_KEYS, RowReading, WorkbookError, WorkbookReading, read_workbook
+from kiemsat.domain.workbook import WorkbookError, WorkbookReading, read_workbook
 from kiemsat.org.models import Agency, Court, Role, Unit, User
 
+from . import worker
 from .fields import FLAT_ORDER, label
 from .models import ImportBatch, ImportRow, MappingProfile
 from .permissions import can_import
+from .rows import Encoded, PreRow
+from .rows import jsonable as _jsonable
+from .rows import shown as _shown
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,6 @@ _CASE_KEYS = {
     "staff": "assigned_to",
 }
 _MATCH_DATES = ("detected", "dossier_prepared", "court_received", "accepted", "decision_date")
-_MAX_RESIDENCE = 300
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -193,32 +194,8 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _jsonable(v):
-    if isinstance(v, dt.datetime):
-        return v.isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    return v
-
-
 def _blank(v) -> bool:
     return v is None or v == "" or v is False
-
-
-def _shown(v) -> str:
-    if v is None or v == "":
-        return "(trống)"
-    if isinstance(v, bool):
-        return "có" if v else "không"
-    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", v):
-        return vdates.fmt(dt.date.fromisoformat(v))
-    return str(v)
 
 
 def effective_mapping(reading: WorkbookReading) -> dict[str, str | None]:
@@ -233,11 +210,6 @@ def effective_mapping(reading: WorkbookReading) -> dict[str, str | None]:
             key = c.header if c.header and seen[c.header] == 1 else c.letter
             out.setdefault(key, c.field)
     return out
-
-
-def _tracked_events(reading: WorkbookReading) -> list[str]:
-    """The event types the book keeps, as the engine reads a flat case of this book."""
-    return sorted(facts_from_flat({f: None for f in reading.fields if f in FLAT_KEYS}).tracked)
 
 
 # --- reference data --------------------------------------------------------------------------------
@@ -394,101 +366,6 @@ class _Refs:
         return self.staff[key]
 
 
-# --- one row -> case data and events -------------------------------------------------------------------
-
-
-_year_memo = [0.0, 0]
-
-
-def _this_year() -> int:
-    """timezone.localdate().year, looked up at most once a second (it is asked for every row)."""
-    now = time.monotonic()
-    if now - _year_memo[0] > 1.0:
-        _year_memo[:] = [now, timezone.localdate().year]
-    return _year_memo[1]
-
-
-def _case_payload(values: dict, note: str, refs: _Refs, court: Court) -> tuple[dict, list[dict], list[str], list[str]]:
-    """(case data, events, warnings, values that could not be stored as such and go to the notes)."""
-    warnings: list[str] = []
-    lost: list[str] = []
-    data: dict[str, Any] = {
-        "person_name": values.get("name") or "",
-        "residence": values.get("address") or "",
-        "measure": values.get("measure") or "",
-        "vks_proposal": values.get("vks_proposal") or "",
-        "complex": bool(values.get("complex")),
-        "court": court,
-        "proposer": refs.agency(values.get("proposer") or ""),
-        "assigned_to": refs.user(values.get("staff") or ""),
-    }
-    by = values.get("birth_year")
-    if by is not None:
-        if isinstance(by, int) and 1900 <= by <= _this_year():
-            data["birth_year"] = by
-        else:
-            warnings.append(f"Năm sinh «{by}» không hợp lệ, ghi vào ghi chú")
-            lost.append(f"Năm sinh: {by}")
-    if len(data["residence"]) > _MAX_RESIDENCE:
-        lost.append(f"{label('address')}: {data['residence']}")
-        warnings.append(f"{label('address')} dài quá {_MAX_RESIDENCE} ký tự, ghi đầy đủ vào ghi chú")
-        data["residence"] = data["residence"][:_MAX_RESIDENCE]
-
-    per: dict[str, dict[str, Any]] = {}
-    keys: dict[str, list[str]] = {}
-    for key, (code, attr) in FLAT_EVENT_FIELDS.items():
-        v = values.get(key)
-        if v is None or v == "":
-            continue
-        if attr == "outcome":
-            o = outcome_from_label(v)
-            if o is None:
-                warnings.append(f"{label(key)} «{v}» không thuộc danh mục kết quả, ghi vào ghi chú")
-                lost.append(f"{label(key)}: {v}")
-                continue
-            v = o.value
-        elif attr == "term_months" and not (isinstance(v, int) and 1 <= v <= 36):
-            warnings.append(f"{label(key)} «{v}» ngoài khoảng 1–36 tháng, ghi vào ghi chú")
-            lost.append(f"{label(key)}: {v}")
-            continue
-        elif attr == "number" and len(str(v)) > 60:
-            warnings.append(f"{label(key)} dài quá 60 ký tự, ghi vào ghi chú")
-            lost.append(f"{label(key)}: {v}")
-            continue
-        per.setdefault(code, {})[attr] = v
-        keys.setdefault(code, []).append(key)
-    events = []
-    for code, attrs in per.items():
-        if not attrs.get("date") and not attrs.get("received"):
-            shown = "; ".join(f"{label(k)}: {_shown(_jsonable(values[k]))}" for k in keys[code])
-            warnings.append(f"Có {shown} nhưng thiếu ngày nên chưa ghi được bước này; giữ trong ghi chú")
-            lost.append(shown)
-            continue
-        events.append({"code": code, **attrs})
-    notes = note or ""
-    if lost:
-        extra = "Giá trị trong sổ Excel chưa ghi vào các trường: " + "; ".join(lost)
-        notes = f"{notes}\n{extra}" if notes else extra
-    data["notes"] = notes
-    return data, events, warnings, lost
-
-
-def _year_and_number(data: dict, events: list[dict]) -> tuple[int | None, str]:
-    """The (year, số thụ lý) the case would get (the register's own rule, on unsaved objects)."""
-    return case_services.year_and_number(
-        [_Probe(e["code"], e.get("date"), e.get("number") or "") for e in events
-         if e["code"] in ("accepted", "court_received")]
-    )
-
-
-class _Probe(NamedTuple):
-    """What year_and_number reads of an event (as NewEvent would have it)."""
-
-    code: str
-    date: dt.date | None
-    number: str
-
-
 # --- matching rows already in the register --------------------------------------------------------------
 
 
@@ -509,11 +386,11 @@ class _Index:
             self.by_source[(sheet, row)] = case_id
         self.created_by_row: dict[int, int] = {}  # case id -> row number of this book
 
-    def add(self, case: Case, row: int) -> None:
-        if case.so_thu_ly:
-            self.by_number[(case.year, case.so_thu_ly)] = (case.pk, case.person_name, case.unit_id)
-        self.by_name.setdefault(fold(case.person_name), []).append(case.pk)
-        self.created_by_row[case.pk] = row
+    def add(self, pk: int, so_thu_ly: str, year: int | None, person_name: str, unit_id: int, row: int) -> None:
+        if so_thu_ly:
+            self.by_number[(year, so_thu_ly)] = (pk, person_name, unit_id)
+        self.by_name.setdefault(fold(person_name), []).append(pk)
+        self.created_by_row[pk] = row
 
 
 def _load(pk: int) -> tuple[Case, dict]:
@@ -704,7 +581,7 @@ def import_workbook(
     unit / court: objects or names (found or created); by default as ``resolve_unit`` /
     ``resolve_court`` say. profile: a MappingProfile, its name, or a mapping dict.
     batch: an uploaded ImportBatch to fill (the web flow); otherwise one is created.
-    bulk: write the book's new rows in bulk (cases.services.bulk_create_cases, one audit entry
+    bulk: write the book's new rows in bulk (cases.services.write_case_rows, one audit entry
     for them all); False writes each through create_case (the same data, one audit entry each).
     Raises WorkbookError (Vietnamese message) if the file cannot be read as a workbook.
     """
@@ -713,16 +590,18 @@ def import_workbook(
     t0 = time.perf_counter()
     path = Path(path)
     mapping, profile_obj = _profile_dict(profile)
-    reading = read_workbook(path, profile=mapping)
-    sha = batch.sha256 if batch is not None and batch.sha256 else file_sha256(path)
-    name = file_name or (batch.file_name if batch is not None else path.name)
-    report = ImportReport(file_name=name, sha256=sha, dry_run=dry_run, as_of=reading.as_of,
-                          warnings=list(reading.warnings),
-                          sheets=[{"name": s.name, "role": s.role, "header_rows": list(s.header_rows)}
-                                  for s in reading.sheets])
+    book = worker.Book(path, mapping, today=timezone.localdate(), new_cases=bulk,
+                       process=bulk and worker.use_process(path))
     try:
+        reading = book.reading
+        sha = batch.sha256 if batch is not None and batch.sha256 else file_sha256(path)
+        name = file_name or (batch.file_name if batch is not None else path.name)
+        report = ImportReport(file_name=name, sha256=sha, dry_run=dry_run, as_of=reading.as_of,
+                              warnings=list(reading.warnings),
+                              sheets=[{"name": s.name, "role": s.role, "header_rows": list(s.header_rows)}
+                                      for s in reading.sheets])
         with _write_cache(), transaction.atomic():  # the cache outside: set back after commit or rollback
-            _import(reading, report, actor=actor, unit=unit, court=court, profile_obj=profile_obj, batch=batch,
+            _import(book, report, actor=actor, unit=unit, court=court, profile_obj=profile_obj, batch=batch,
                     path=path, progress=progress, t0=t0, bulk=bulk)
             if dry_run:
                 raise _DryRun
@@ -730,6 +609,8 @@ def import_workbook(
         report.batch_id = None
         for r in report.rows:
             r.case_id = None if r.status == ImportRow.Status.IMPORTED else r.case_id
+    finally:
+        book.close()
     report.elapsed = time.perf_counter() - t0
     return report
 
@@ -753,12 +634,13 @@ def _write_cache(mib: int = 256):
             cur.execute(f"PRAGMA cache_size = {before}")
 
 
-def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, court, profile_obj, batch, path, progress,
+def _import(book: worker.Book, report: ImportReport, *, actor, unit, court, profile_obj, batch, path, progress,
             t0, bulk: bool = True) -> None:
+    reading = book.reading
     unit = resolve_unit(unit, reading)
     court = resolve_court(court, unit)
     report.unit, report.court = unit.name, court.name
-    tracked = _tracked_events(reading)
+    tracked = book.tracked
     refs = _Refs(unit)
     index = _Index(unit, court, report.sha256)
 
@@ -781,19 +663,16 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
     batch.save()
     report.batch_id = batch.pk
 
-    # every row in book order: the reader's skipped rows too
-    items: list[tuple[str, int, RowReading | None, str]] = [(r.sheet, r.row, r, "") for r in reading.rows]
-    items += [(s, n, None, why) for s, n, why in reading.skipped]
-    order = {s.name: i for i, s in enumerate(reading.sheets)}
-    items.sort(key=lambda t: (order.get(t[0], 0), t[1]))
     thread = _Writer() if bulk else None
     writer = _Bulk(actor, thread) if bulk else None
     if thread is not None:
         refs.before_write = writer.drain  # a new agency or staff account: after what is being written
         thread.start()
     try:
-        _import_rows(items, report, batch=batch, refs=refs, index=index, unit=unit, court=court, tracked=tracked,
-                     writer=writer, thread=thread, progress=progress)
+        # every row in book order (the reader's skipped rows too), prepared here or by the second process
+        _import_rows(book.rows(), book.total, report, batch=batch, refs=refs, index=index, unit=unit, court=court,
+                     tracked=tracked, writer=writer, thread=thread, progress=progress)
+        report.warnings.extend(book.late_warnings)  # found while reading the rows (legacy-encoded text)
         if thread is not None:
             thread.drain()  # the last writes done, and their error raised here if one failed
     finally:
@@ -802,10 +681,10 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
     refs.before_write = None
     if writer is not None:
         case_services.record_bulk_create(
-            writer.created, writer.n_events, obj=batch, user=actor,
+            writer.created, [unit.pk], Case.Source.IMPORT, writer.n_events, obj=batch, user=actor,
             summary=f"Nhập sổ Excel {batch.file_name}: tạo {len(writer.created)} vụ việc mới",
         )
-    if progress and not items:
+    if progress and not book.total:
         progress(0, 0)
 
     c = report.counts
@@ -834,10 +713,10 @@ def _import(reading: WorkbookReading, report: ImportReport, *, actor, unit, cour
            user=actor)
 
 
-def _import_rows(items, report: ImportReport, *, batch, refs, index, unit, court, tracked, writer, thread, progress):
-    """Every row of the book in order (the reader's skipped rows too), into report.rows and the
-    import rows; new cases through `writer` (bulk) or row by row."""
-    total = len(items)
+def _import_rows(pres, total: int, report: ImportReport, *, batch, refs, index, unit, court, tracked, writer, thread,
+                 progress):
+    """Every row of the book in order (the reader's skipped rows too), prepared (rows.PreRow), into
+    report.rows and the import rows; new cases through `writer` (bulk) or row by row."""
     step = max(1, total // 100)
     pending: list[_RowOut] = []
 
@@ -848,21 +727,18 @@ def _import_rows(items, report: ImportReport, *, batch, refs, index, unit, court
         else:
             _write_rows(batch, rows)
 
-    for i, (sheet, rownum, rr, why) in enumerate(items, 1):
-        if rr is None:
-            rep = RowReport(sheet, rownum, ImportRow.Status.SKIPPED, reason=f"Dòng {rownum}: {why}")
+    for i, pre in enumerate(pres, 1):
+        if pre.skipped:
+            rep = RowReport(pre.sheet, pre.row, ImportRow.Status.SKIPPED, reason=f"Dòng {pre.row}: {pre.why}")
             report.rows.append(rep)
-            pending.append(_RowOut(sheet=sheet, row_number=rownum, status=rep.status, reason=rep.reason))
+            pending.append(_RowOut(sheet=pre.sheet, row_number=pre.row, status=rep.status, reason=rep.reason))
         else:
-            book = rr.flat()
-            rep = _import_row(rr, refs=refs, index=index, unit=unit, court=court, tracked=tracked, bulk=writer,
-                              book=book)
+            rep = _import_row(pre, refs=refs, index=index, unit=unit, court=court, tracked=tracked, bulk=writer)
             report.rows.append(rep)
             pending.append(_RowOut(
-                sheet=sheet, row_number=rownum, status=rep.status, case_id=rep.case_id,
+                sheet=pre.sheet, row_number=pre.row, status=rep.status, case_id=rep.case_id,
                 person_name=rep.name[:200], so_thu_ly=rep.so_thu_ly[:120], reason=rep.reason, warnings=rep.warnings,
-                values=book, flags=_jsonable(rr.flags), errors=rr.errors, note=rr.note,
-                extras=_jsonable(rr.extras),
+                values=pre.book, flags=pre.flags, errors=pre.errors, note=pre.note, extras=pre.extras,
                 changes={k: v for k, v in (("updated", rep.updated), ("conflicts", _jsonable(rep.conflicts))) if v},
             ))
         if len(pending) >= ROW_CHUNK:
@@ -898,8 +774,9 @@ class _RowOut:
 def _write_rows(batch: ImportBatch, rows: list[_RowOut], adapted: bool = False) -> None:
     """The import rows as plain multi-row INSERTs (ids from the database, in the book's order).
     adapted: their JSON columns are ready for the driver already (_adapt_json)."""
-    case_services.insert_rows(ImportRow, rows, extra={"batch_id": batch.pk}, skip=("id",),
-                              ready=_json_columns()[0] if adapted else ())
+    if not adapted:
+        _adapt_json(rows)
+    case_services.insert_rows(ImportRow, rows, extra={"batch_id": batch.pk}, skip=("id",), ready=_json_columns()[0])
 
 
 def _json_columns() -> tuple[tuple[str, ...], list]:
@@ -915,6 +792,13 @@ def _adapt_json(rows: list[_RowOut]) -> None:
     """Encode the JSON columns of import rows now, in the importing thread (the writer thread is the
     busier one)."""
     _names, pairs = _json_columns()
+    if connection.vendor == "postgresql":  # encoded already (rows.Encoded): sent as it is
+        from psycopg.types.json import Jsonb
+
+        pairs = [(name, (lambda conv: lambda v: Jsonb(v, dumps=str) if isinstance(v, Encoded) else conv(v))(conv))
+                 for name, conv in pairs]
+    else:
+        pairs = [(name, (lambda conv: lambda v: v if isinstance(v, Encoded) else conv(v))(conv)) for name, conv in pairs]
     for r in rows:
         for name, conv in pairs:
             v = getattr(r, name)
@@ -994,20 +878,20 @@ class _Writer:
 
 class _Bulk:
     """New rows of the book, checked and numbered as they come, written in chunks by
-    cases.services.bulk_create_cases (the same data create_case would write, row by row) — in the
+    cases.services.write_case_rows (the same data create_case would write, row by row) — in the
     writer's thread when there is one."""
 
     def __init__(self, actor, writer: _Writer | None = None):
         self.actor = actor
         self.writer = writer
-        self.pending: list[case_services.PreparedCase] = []
+        self.pending: list[tuple[int, list, list, bytes]] = []
         self.ids: list[int] = []  # ids taken for the next new cases (case_services.take_ids), ascending
         self.next_id: int | None = None  # SQLite: the id after the last block taken
-        self.today = timezone.localdate()  # the date checks' "today", once for the whole book
-        self.created: list[Case] = []
+        self.created: list[int] = []
         self.n_events = 0
 
-    def add(self, prepared: case_services.PreparedCase) -> None:
+    def add(self, vals: list, events: list, packed: bytes) -> int:
+        """A new case (cases.services.case_row's values, references set): its id."""
         if not self.ids:
             if self.next_id is not None:
                 # SQLite: this transaction holds the write lock, and every id of the last block went to a
@@ -1019,10 +903,11 @@ class _Bulk:
                 self.ids = case_services.take_ids(Case, ROW_CHUNK)[::-1]
             if connection.vendor == "sqlite":
                 self.next_id = self.ids[0] + 1
-        prepared.case.pk = self.ids.pop()
-        c = prepared.case  # packed here, in the importing thread (the writer thread is the busier one)
-        prepared.packed = case_services.digest(c.measure, c.complex, c.tracked_events, prepared.events)
-        self.pending.append(prepared)
+        pk = self.ids.pop()
+        self.pending.append((pk, vals, events, packed))
+        self.created.append(pk)
+        self.n_events += len(events)
+        return pk
 
     def flush(self) -> None:
         """Write what is pending (before anything else writes cases or events, and before the
@@ -1030,11 +915,10 @@ class _Bulk:
         if not self.pending:
             return
         pending, self.pending = self.pending, []
-        self.n_events += sum(len(p.events) for p in pending)
 
         def job():
             try:
-                self.created.extend(case_services.bulk_create_cases(pending, actor=self.actor, audit=False))
+                case_services.write_case_rows(pending, actor=self.actor)
             except ValidationError as exc:  # the index let a duplicate through (a write since it was read)
                 raise WorkbookError("Không nhập được sổ: " + "; ".join(exc.messages)) from exc
 
@@ -1050,80 +934,82 @@ class _Bulk:
             self.writer.drain()
 
 
-def _import_row(rr: RowReading, *, refs: _Refs, index: _Index, unit: Unit, court: Court, tracked: list[str],
-                bulk: _Bulk | None = None, book: dict | None = None) -> RowReport:
-    values = rr.values
-    book = rr.flat() if book is None else book
-    rep = RowReport(rr.sheet, rr.row, ImportRow.Status.IMPORTED, name=values.get("name") or "",
-                    so_thu_ly=values.get("so_thu_ly") or "", warnings=list(rr.warnings))
+def _import_row(pre: PreRow, *, refs: _Refs, index: _Index, unit: Unit, court: Court, tracked: list[str],
+                bulk: _Bulk | None = None) -> RowReport:
+    rep = RowReport(pre.sheet, pre.row, ImportRow.Status.IMPORTED, name=pre.name, so_thu_ly=pre.number,
+                    warnings=list(pre.row_warnings))
     # reference data first, outside the row's savepoint: a row that fails must not take with it
     # an agency or a staff account that a later row names too
-    data, events, warns, _lost = _case_payload(values, rr.note, refs, court)
+    proposer, staff = refs.agency(pre.proposer), refs.user(pre.staff)
+    warns = pre.warns
     try:
         # bulk: nothing is written for a new row here, only for a row already in the register
         # (in a savepoint of its own below), so no savepoint per row
         with transaction.atomic() if bulk is None else nullcontext():
-            year, stl = _year_and_number(data, events)
+            year, stl = pre.year, pre.stl
             # already in the register?
-            existing_pk = index.by_source.get((rr.sheet, rr.row))
+            existing_pk = index.by_source.get((pre.sheet, pre.row))
             matched_how = "cùng dòng của cùng tệp đã nhập trước"
             if existing_pk is None and stl and (year, stl) in index.by_number:
                 pk, other_name, other_unit = index.by_number[(year, stl)]
-                if fold(other_name) != fold(data["person_name"]) or other_unit != unit.pk:
+                if fold(other_name) != fold(pre.name) or other_unit != unit.pk:
                     if pk in index.created_by_row:
                         why = f"trùng số thụ lý {stl} với dòng {index.created_by_row[pk]} của sổ"
                     else:
                         why = (f"số thụ lý {stl} năm {year} đã có trong sổ của {court.name} "
                                f"(vụ việc của {other_name})")
-                    rep.status, rep.reason = ImportRow.Status.SKIPPED, f"Dòng {rr.row}: {why}"
+                    rep.status, rep.reason = ImportRow.Status.SKIPPED, f"Dòng {pre.row}: {why}"
                     rep.warnings.extend(warns)
                     return rep
                 existing_pk, matched_how = pk, f"cùng số thụ lý {stl}"
             if existing_pk is None and not stl:
-                cands = [pk for pk in index.by_name.get(fold(data["person_name"]), []) if pk not in index.created_by_row]
+                cands = [pk for pk in index.by_name.get(fold(pre.name), []) if pk not in index.created_by_row]
                 if cands and bulk is not None:
                     bulk.drain()  # the connection is the writer's until what is pending is written
-                found = _match_by_dates(book, cands) if cands else None
+                found = _match_by_dates(pre.book_dict(), cands) if cands else None
                 if found is not None:
                     existing_pk, matched_how = found.pk, "cùng họ tên và ngày"
             if existing_pk is not None:
                 if existing_pk in index.created_by_row:
                     rep.status = ImportRow.Status.SKIPPED
                     rep.case_id = existing_pk
-                    rep.reason = f"Dòng {rr.row}: trùng với dòng {index.created_by_row[existing_pk]} của sổ"
+                    rep.reason = f"Dòng {pre.row}: trùng với dòng {index.created_by_row[existing_pk]} của sổ"
                     return rep
                 if bulk is not None:
                     bulk.drain()  # the update below writes events: the ids keep the book's order
                 last = (ImportRow.objects.filter(case_id=existing_pk, batch__status=ImportBatch.Status.DONE)
                         .only("values", "note").order_by("-id").first())
-                if last is None or last.values != book or last.note != rr.note:
+                book = pre.book_dict()
+                if last is None or last.values != book or last.note != pre.note:
                     # the book changed since the last import of this case (or it never came from one)
                     with transaction.atomic() if bulk is not None else nullcontext():
                         case, app = _load(existing_pk)
-                        _update_from_book(case, app, book, rr.note, last, refs, rep)
+                        _update_from_book(case, app, book, pre.note, last, refs, rep)
                 rep.case_id = existing_pk
                 rep.status = ImportRow.Status.UPDATED if rep.updated else ImportRow.Status.EXISTING
                 rep.reason = f"Đã có trong sổ ({matched_how})"
                 return rep
-            if bulk is not None:  # checked as create_case(strict=False) checks; numbered; written with the next chunk
-                prepared = case_services.prepare_case(actor=None, unit=unit, data=data, events=events,
-                                                      source=Case.Source.IMPORT, tracked_events=tracked,
-                                                      today=bulk.today)
-                problems = prepared.warnings
-                bulk.add(prepared)
-                case = prepared.case
+            if bulk is not None:  # checked as create_case(strict=False) checks (rows.prepare_row); numbered;
+                if pre.error is not None:  # written with the next chunk
+                    raise ValidationError(pre.error)
+                vals, evs, problems, packed = pre.prepared
+                case_services.with_references(vals, unit=unit, court=court, proposer=proposer, assigned_to=staff)
+                ix = case_services.CASE_ROW_INDEX
+                pk = bulk.add(vals, evs, packed)
+                case_stl, case_year, case_name = vals[ix["so_thu_ly"]], vals[ix["year"]], vals[ix["person_name"]]
             else:
                 case, problems = case_services.create_case(
-                    actor=None, unit=unit, data=data, events=events, source=Case.Source.IMPORT,
-                    tracked_events=tracked, strict=False,
+                    actor=None, unit=unit, data={**pre.data, "court": court, "proposer": proposer, "assigned_to": staff},
+                    events=pre.events, source=Case.Source.IMPORT, tracked_events=tracked, strict=False,
                 )
+                pk, case_stl, case_year, case_name = case.pk, case.so_thu_ly, case.year, case.person_name
     except ValidationError as exc:
         rep.status = ImportRow.Status.SKIPPED
-        rep.reason = f"Dòng {rr.row}: " + "; ".join(exc.messages)
+        rep.reason = f"Dòng {pre.row}: " + "; ".join(exc.messages)
         return rep
-    index.add(case, rr.row)
-    rep.case_id = case.pk
-    rep.so_thu_ly = case.so_thu_ly
+    index.add(pk, case_stl, case_year, case_name, unit.pk, pre.row)
+    rep.case_id = pk
+    rep.so_thu_ly = case_stl
     for w in [*warns, *problems]:
         if w not in rep.warnings:
             rep.warnings.append(w)

@@ -1,6 +1,7 @@
-"""The bulk path of the importer (new rows written by cases.services.bulk_create_cases) gives the
-same register as the row-by-row path (create_case per row): the same books are imported both
-ways, each in a savepoint rolled back afterwards, and everything written is compared."""
+"""The bulk path of the importer (new rows prepared by imports.rows — in this process or a second
+one — and written by cases.services.write_case_rows) gives the same register as the row-by-row path
+(create_case per row): the same books are imported both ways, each in a savepoint rolled back
+afterwards, and everything written is compared."""
 
 from __future__ import annotations
 
@@ -121,8 +122,16 @@ def assert_same(path, before=None, **kw):
     return bulk
 
 
+@pytest.fixture(params=[False, True], ids=["one-process", "second-process"])
+def process(request, settings):
+    """The bulk path with the book read and prepared in this process, or in a second one
+    (imports.worker: every file from 0 bytes on)."""
+    settings.KIEMSAT_IMPORT_PROCESS_BYTES = 0 if request.param else 1 << 40
+    return request.param
+
+
 @pytest.mark.parametrize("name", BOOKS)
-def test_the_samples_give_the_same_register_both_ways_and_their_cases_json(db, name):
+def test_the_samples_give_the_same_register_both_ways_and_their_cases_json(db, name, process):
     path = sample_path(name)
     snap = assert_same(path)
     assert snap["flat"] == expected_cases(name)
@@ -132,7 +141,7 @@ def test_the_samples_give_the_same_register_both_ways_and_their_cases_json(db, n
     assert verify_chain()[0]
 
 
-def test_a_generated_book_with_text_dates_odd_values_and_repeats(db, tmp_path):
+def test_a_generated_book_with_text_dates_odd_values_and_repeats(db, tmp_path, process):
     rows = bench.make_rows(1200, seed=11)
     # the same case twice, a row without a name, a number repeated by another person
     rows.append(list(rows[5]))
@@ -158,7 +167,7 @@ def row(n, name, stl, accepted, decision=None, outcome="", term=None, note="", y
             outcome, term, "Lê Đức Anh", note]
 
 
-def test_duplicates_against_the_register_and_updates_mixed_with_new_rows(db, tmp_path):
+def test_duplicates_against_the_register_and_updates_mixed_with_new_rows(db, tmp_path, process):
     first = make_book(tmp_path / "v1.xlsx", HEAD, [
         row(1, "Nguyễn Văn An", "01/2024/TLHS-XLHC", D(2024, 1, 5)),
         row(2, "Trần Văn Bình", "02/2024/TLHS-XLHC", D(2024, 1, 8)),
@@ -185,24 +194,24 @@ def test_duplicates_against_the_register_and_updates_mixed_with_new_rows(db, tmp
     assert st[8]["warnings"] and st[9]["warnings"]
 
 
-def test_a_dry_run_and_a_failure_leave_nothing(db, tmp_path, monkeypatch):
+def test_a_dry_run_and_a_failure_leave_nothing(db, tmp_path, monkeypatch, process):
     path = bench.write_book(tmp_path / "b.xlsx", bench.make_rows(300, seed=3))
     report = import_workbook(path, actor=None, dry_run=True)
     assert report.counts["imported"] > 290 and all(r.case_id is None for r in report.rows if r.status == "imported")
     assert not Case.objects.exists() and not Event.objects.exists() and not CaseDigest.objects.exists()
     assert Case.history.count() == Event.history.count() == 0
 
-    real = case_services.bulk_create_cases
+    real = case_services.write_case_rows
     calls = {"n": 0}
 
-    def flaky(prepared, **kw):
+    def flaky(rows, **kw):
         calls["n"] += 1
         if calls["n"] == 1:
-            real(prepared, **kw)  # the first chunk is written, then the disk fills
+            real(rows, **kw)  # the first chunk is written, then the disk fills
             raise RuntimeError("disk full")
-        return real(prepared, **kw)
+        return real(rows, **kw)
 
-    monkeypatch.setattr(case_services, "bulk_create_cases", flaky)
+    monkeypatch.setattr(case_services, "write_case_rows", flaky)
     with pytest.raises(RuntimeError):
         import_workbook(path, actor=None)
     assert not Case.objects.exists() and not Event.objects.exists() and not CaseDigest.objects.exists()

@@ -35,16 +35,16 @@ def _together(tmp_path, monkeypatch):
     books = [_book(tmp_path / "a.xlsx", 40, 0), _book(tmp_path / "b.xlsx", 30, 100)]
     # hold each import inside its transaction, ids taken, until the other is there too
     barrier = threading.Barrier(2, timeout=60)
-    real = case_services.bulk_create_cases
+    real = case_services.write_case_rows
     seen = threading.local()
 
-    def together(prepared, **kw):
+    def together(rows, **kw):
         if not getattr(seen, "done", False):
             seen.done = True
             barrier.wait()
-        return real(prepared, **kw)
+        return real(rows, **kw)
 
-    monkeypatch.setattr(case_services, "bulk_create_cases", together)
+    monkeypatch.setattr(case_services, "write_case_rows", together)
     results, errors = {}, {}
 
     def run(i):

@@ -93,16 +93,16 @@ def test_a_bulk_import_is_in_the_search_index_and_the_trigger_is_back(book, user
 
 @pytest.mark.django_db
 def test_a_failed_write_in_the_writer_thread_fails_the_import_and_leaves_nothing(book, monkeypatch):
-    real = case_services.bulk_create_cases
+    real = case_services.write_case_rows
     calls = []
 
-    def failing(prepared, **kw):
-        calls.append(len(prepared))
+    def failing(rows, **kw):
+        calls.append(len(rows))
         if len(calls) == 2:
             raise ValidationError({"number": "Số thụ lý 01/2019/TLHS-XLHC đã có trong sổ"})
-        return real(prepared, **kw)
+        return real(rows, **kw)
 
-    monkeypatch.setattr(case_services, "bulk_create_cases", failing)
+    monkeypatch.setattr(case_services, "write_case_rows", failing)
     before = (Case.objects.count(), Event.objects.count(), ImportRow.objects.count(), ImportBatch.objects.count())
     with pytest.raises(import_services.WorkbookError, match="01/2019/TLHS-XLHC"):
         import_workbook(book, actor=None)
@@ -113,7 +113,7 @@ def test_a_failed_write_in_the_writer_thread_fails_the_import_and_leaves_nothing
     if connection.vendor == "sqlite":
         assert "search_cases_ai" in _trigger_names()
     # the connection is still usable from this thread, and the book imports afterwards
-    monkeypatch.setattr(case_services, "bulk_create_cases", real)
+    monkeypatch.setattr(case_services, "write_case_rows", real)
     assert import_workbook(book, actor=None).counts["imported"] > 650
 
 
