@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import struct
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,9 @@ _ORD_1970 = dt.date(1970, 1, 1).toordinal()
 _EXTRA_BY_CODE: dict[str, list[tuple[str, int]]] = {}
 for _i, (_c, _a) in enumerate(EXTRA):
     _EXTRA_BY_CODE.setdefault(_c, []).append((_a, W_EXTRA + _i))
+
+
+_PACK_WORDS = struct.Struct(f"<{WORDS}i").pack  # the row as little-endian int32 words (as numpy's "<i4")
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:
@@ -146,7 +150,7 @@ def pack(measure: str | None, complex_: bool, tracked: Iterable[str] | None,
                         flags |= F_ODD
             words[slot] = v
     words[W_FLAGS] = flags
-    return np.asarray(words, dtype="<i4").tobytes()
+    return _PACK_WORDS(*words)
 
 
 def pack_facts(case: CaseFacts) -> bytes:
