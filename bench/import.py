@@ -3,13 +3,15 @@
     uv run python bench/import.py                  # 100,000 rows, then the 68-row sample
     uv run python bench/import.py --rows 20000     # another size
     uv run python bench/import.py --per-row        # the row-by-row path (create_case per row), to compare
+    uv run python bench/import.py --book FILE      # a book kept by an earlier run (--keep) instead of a new one
 
 1. A book of --rows rows is written with xlsxwriter in a temp dir: the sample's layout (title,
    "Tính đến ngày", two header rows, the "Ngày lễ" sheet), realistic values — about one date in
    six written as text ("20/12/2023", "3/1/24", "ngày 4 tháng 1 năm 2024"), cases at every stage,
    a few rows the importer must skip or warn about.
 2. A NEW process on a fresh SQLite data dir times `import_workbook` end to end (reading the book,
-   the one transaction, the report) and prints the seconds and its peak memory (ru_maxrss).
+   the one transaction, the report) and prints the seconds, the CPU time of each part (a big book is
+   read and prepared by a second process, imports.worker) and the peak memory (ru_maxrss) of both.
 3. The 68-row sample end to end: `python -m kiemsat --data-dir TMP import-excel FILE` in a new
    process, wall time (interpreter start and migrating the fresh data dir included).
 """
@@ -176,15 +178,21 @@ def child(args) -> dict:
     from kiemsat.cases.models import Case, CaseDigest, Event
     from kiemsat.imports.services import import_workbook
 
+    from kiemsat.imports import worker
+
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu0 = time.process_time()
     tcpu0 = time.thread_time()
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     report = import_workbook(args.book, actor=None, bulk=not args.per_row)
     elapsed = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
     tcpu = time.thread_time() - tcpu0
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reading process (ended, waited for)
     return {"seconds": elapsed, "cpu": cpu, "thread_cpu": tcpu, "load": os.getloadavg()[0],
+            "reader_cpu": kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime,
+            "reader_peak_mb": kids.ru_maxrss / 1024, "second_process": worker.use_process(Path(args.book)),
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "rss_before_mb": rss0 / 1024, "counts": report.counts, "cases": Case.objects.count(),
             "events": Event.objects.count(), "digests": CaseDigest.objects.count(),
@@ -198,7 +206,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
-    ap.add_argument("--book", help=argparse.SUPPRESS)
+    ap.add_argument("--book", help="import this book (e.g. one kept by --keep) instead of writing one")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(args)))
@@ -211,18 +219,27 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
               f"load average {os.getloadavg()[0]:.2f}")
         t = time.perf_counter()
-        book = write_book(tmp / f"book-{args.rows}.xlsx", make_rows(args.rows))
-        print(f"book: {args.rows:,} rows, {book.stat().st_size / 1048576:.1f} MB (written in {time.perf_counter() - t:.1f} s)")
+        if args.book:  # a book written by an earlier run (--keep)
+            book = Path(args.book)
+            print(f"book: {book} ({book.stat().st_size / 1048576:.1f} MB)")
+        else:
+            book = write_book(tmp / f"book-{args.rows}.xlsx", make_rows(args.rows))
+            print(f"book: {args.rows:,} rows, {book.stat().st_size / 1048576:.1f} MB "
+                  f"(written in {time.perf_counter() - t:.1f} s)")
         cmd = [sys.executable, __file__, "--child", "--data-dir", str(tmp / "data"), "--book", str(book)]
         if args.per_row:
             cmd.append("--per-row")
         out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         c = r["counts"]
-        print(f"import_workbook ({'per row' if args.per_row else 'bulk'}), {args.rows:,} rows: {r['seconds']:.1f} s, "
-              f"peak memory {r['peak_mb']:.0f} MB (ru_maxrss; {r['rss_before_mb']:.0f} MB before the import)")
-        print(f"  CPU time of the import {r['cpu']:.1f} s: {r['thread_cpu']:.1f} s in the importing thread (reading, "
-              f"checking), {r['cpu'] - r['thread_cpu']:.1f} s in the writer thread (mostly inside the database, "
+        print(f"import_workbook ({'per row' if args.per_row else 'bulk'}), {c['total']:,} rows: {r['seconds']:.1f} s, "
+              f"peak memory {r['peak_mb']:.0f} MB (ru_maxrss; {r['rss_before_mb']:.0f} MB before the import)"
+              + (f", reading process {r['reader_peak_mb']:.0f} MB" if r["second_process"] else ""))
+        where = (f"{r['reader_cpu']:.1f} s in the reading process (reading, checking), "
+                 f"{r['thread_cpu']:.1f} s in the importing thread (matching, numbering), " if r["second_process"] else
+                 f"{r['thread_cpu']:.1f} s in the importing thread (reading, checking), ")
+        print(f"  CPU time of the import {r['cpu'] + r['reader_cpu']:.1f} s: {where}"
+              f"{r['cpu'] - r['thread_cpu']:.1f} s in the writer thread (mostly inside the database, "
               f"alongside); load average at the end {r['load']:.2f}")
         print(f"  {c['imported']:,} imported, {c['skipped']} skipped, {c['with_warnings']} with warnings; "
               f"{r['cases']:,} cases, {r['events']:,} events, {r['digests']:,} digests, {r['history']:,} history rows")
