@@ -34,6 +34,7 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -854,6 +855,14 @@ class BookReader:
         profile = profile or {}
         self.sheets: list[_DataSheet] = []
         self.total = 0  # rows items() gives: every non-blank row under a data sheet's header
+        # the XML scan for formulas and error cells (mostly inflating the zip) runs beside calamine's
+        # reading of the cells: both let go of the interpreter, so a big book's start takes one of them
+        scans: dict[str, Future] = {}
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiemsat-xlsx-scan") if meta else None
+        if pool is not None:
+            for sname, member in meta.sheet_paths.items():
+                scans[sname] = pool.submit(_scan_sheet_xml, p, member)
+            pool.shutdown(wait=False)
 
         for sname in wb.sheet_names:
             try:
@@ -899,8 +908,8 @@ class BookReader:
 
             errors: dict[tuple[int, int], str] = {}
             formulas: dict[int, set[int]] = {}
-            if meta and sname in meta.sheet_paths:
-                errors, formulas = _scan_sheet_xml(p, meta.sheet_paths[sname])
+            if sname in scans:
+                errors, formulas = scans[sname].result()
 
             n_rows = sum(1 for r in rows[first:] if not _row_is_blank(r))
             self.total += n_rows
