@@ -754,13 +754,13 @@ def case_row(p: PreparedCase) -> tuple[list, list[list], list[str], bytes]:
         _event_getter = attrgetter(*EVENT_ROW_COLUMNS)
     get, dates = _event_getter, _EVENT_DATES
     evs = []
-    iso = _iso
+    iso = _ISO.get
     for e in events:  # built by _new_event: text is plain str already (nfc); only dates to convert
         row = list(get(e))
         for i in dates:
             v = row[i]
             if v is not None:
-                row[i] = iso(v)
+                row[i] = iso(v) or _iso(v)
         evs.append(row)
     packed = p.packed if p.packed is not None else digest(case.measure, case.complex, case.tracked_events, events)
     return vals, evs, list(p.warnings), packed
