@@ -92,10 +92,12 @@ class ImportRow(models.Model):
         EXISTING = "existing", "Đã có"
         SKIPPED = "skipped", "Bỏ qua"
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows", verbose_name="Lần nhập")
+    # read by batch (and status): the (batch, status) index; no index of their own on either
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows", verbose_name="Lần nhập",
+                              db_index=False)
     sheet = models.CharField("Trang", max_length=120)
     row_number = models.PositiveIntegerField("Dòng")
-    status = models.CharField("Kết quả", max_length=10, choices=Status.choices, db_index=True)
+    status = models.CharField("Kết quả", max_length=10, choices=Status.choices)
     case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="import_rows", verbose_name="Vụ việc")
     person_name = models.CharField("Họ và tên", max_length=200, blank=True)
