@@ -699,8 +699,10 @@ def _import(book: worker.Book, report: ImportReport, *, actor, unit, court, prof
         report.warnings.append("Đã thêm cơ quan đề nghị: " + ", ".join(refs.created_agencies))
     batch.warnings = report.warnings
     # the cases this import wrote, stamped again if that was long ago: seen by other processes' caches
-    case_services.restamp(r.case_id for r in report.rows
-                          if r.case_id is not None and r.status in (ImportRow.Status.IMPORTED, ImportRow.Status.UPDATED))
+    began = timezone.now() - dt.timedelta(seconds=time.perf_counter() - t0)  # before the transaction
+    case_services.restamp((r.case_id for r in report.rows
+                           if r.case_id is not None and r.status in (ImportRow.Status.IMPORTED, ImportRow.Status.UPDATED)),
+                          since=began)
     batch.status = ImportBatch.Status.DONE
     batch.finished_at = timezone.now()
     batch.elapsed = time.perf_counter() - t0
@@ -799,10 +801,18 @@ def _adapt_json(rows: list[_RowOut]) -> None:
                  for name, conv in pairs]
     else:
         pairs = [(name, (lambda conv: lambda v: v if isinstance(v, Encoded) else conv(v))(conv)) for name, conv in pairs]
+    empty = {}  # (column, type) -> the adapted empty list or dict: most rows have no warnings, changes…
     for r in rows:
         for name, conv in pairs:
             v = getattr(r, name)
-            if v is not None:
+            if v is None:
+                continue
+            if not v and type(v) in (list, dict):
+                key = (name, type(v))
+                if key not in empty:
+                    empty[key] = conv(v)
+                setattr(r, name, empty[key])
+            else:
                 setattr(r, name, conv(v))
 
 

@@ -179,8 +179,11 @@ def test_cases_written_long_before_the_commit_are_stamped_again(db, unit, make_c
     old, recent, untouched = (make_case(name=n) for n in ("Cũ Văn A", "Mới Văn B", "Khác Văn C"))
     long_ago = timezone.now() - dt.timedelta(seconds=csel.CHANGE_OVERLAP_SECONDS)
     Case.objects.filter(pk__in=[old.pk, untouched.pk]).update(updated_at=long_ago)
+    # a transaction that began less than half the overlap ago cannot have stamped anything that early
+    assert cs.restamp([old.pk, recent.pk], since=timezone.now() - dt.timedelta(seconds=5)) == 0
+    assert Case.objects.get(pk=old.pk).updated_at == long_ago
     before = timezone.now()
-    assert cs.restamp([old.pk, recent.pk, None]) == 1
+    assert cs.restamp([old.pk, recent.pk, None], since=long_ago) == 1
     stamps = dict(Case.objects.values_list("pk", "updated_at"))
     assert stamps[old.pk] >= before and stamps[untouched.pk] == long_ago and stamps[recent.pk] < before
 
@@ -200,7 +203,8 @@ def test_an_import_stamps_again_what_it_wrote_and_nothing_else(db, users, tmp_pa
     real = __import__("kiemsat.cases.services", fromlist=["restamp"]).restamp
     called_at = []
     monkeypatch.setattr("kiemsat.cases.services.restamp",
-                        lambda ids: seen.append(sorted(ids)) or called_at.append(timezone.now()) or real(seen[-1]))
+                        lambda ids, since=None: seen.append(sorted(ids)) or called_at.append(timezone.now())
+                        or real(seen[-1], since=since))
     other_stamp = Case.objects.get(pk=other.pk).updated_at
     report = import_workbook(sample_path("so-theo-doi-xlhc-2024"), actor=users["leader"])
     assert seen and len(seen[0]) == report.counts["imported"] > 0
