@@ -704,11 +704,33 @@ def _iso(d: dt.date) -> str:
         return s
 
 
+def _json_text(encoder):
+    """json.dumps with `encoder`, one text per distinct list of plain values (the tracked events of a
+    book's cases are one list: encoded once, and the same text crosses between processes once)."""
+    import json
+
+    cache: dict[tuple, str] = {}
+
+    def conv(v):
+        if isinstance(v, list):
+            try:
+                return cache[tuple(v)]
+            except KeyError:
+                if len(cache) > 1000:
+                    cache.clear()
+                text = cache[tuple(v)] = json.dumps(v, cls=encoder)
+                return text
+            except TypeError:  # an unhashable element
+                pass
+        return json.dumps(v, cls=encoder)
+
+    return conv
+
+
 def _plain_converter(f):
     """A function making a value of field f something every driver takes as it is (str, int,
     bool, bytes, None): dates as ISO 8601 text (what Django's SQLite adapter makes of them;
     PostgreSQL reads the text into its date column), JSON as its text (Django's encoding)."""
-    import json
 
     from django.db import models as m
 
@@ -717,7 +739,7 @@ def _plain_converter(f):
     if isinstance(f, m.DateField):
         return _iso
     if isinstance(f, m.JSONField):
-        return (lambda enc: lambda v: json.dumps(v, cls=enc))(f.encoder)
+        return _json_text(f.encoder)
     if isinstance(f, m.BinaryField):
         return bytes
     return None
