@@ -35,7 +35,7 @@ from kiemsat.domain import engine
 from kiemsat.domain.calendar import WorkCalendar
 from kiemsat.domain.facts import CaseFacts
 from kiemsat.domain.rules import Ruleset
-from kiemsat.domain.vector import WORDS, Columns, Hits, evaluate, without
+from kiemsat.domain.vector import WORDS, Columns, Hits, without
 
 CHUNK = 2000
 

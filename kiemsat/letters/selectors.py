@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 
-from kiemsat.cases.models import Case, Event
+from kiemsat.cases.models import Case
 from kiemsat.legal import selectors as legal_selectors
 from kiemsat.org import permissions as org_perm
 
