@@ -712,16 +712,14 @@ def _json_text(encoder):
     cache: dict[tuple, str] = {}
 
     def conv(v):
-        if isinstance(v, list):
-            try:
-                return cache[tuple(v)]
-            except KeyError:
+        if isinstance(v, list) and all(type(x) is str for x in v):  # texts only: no 1 == True == 1.0 keys
+            key = tuple(v)
+            text = cache.get(key)
+            if text is None:
                 if len(cache) > 1000:
                     cache.clear()
-                text = cache[tuple(v)] = json.dumps(v, cls=encoder)
-                return text
-            except TypeError:  # an unhashable element
-                pass
+                text = cache[key] = json.dumps(v, cls=encoder)
+            return text
         return json.dumps(v, cls=encoder)
 
     return conv
@@ -825,35 +823,33 @@ def bulk_create_cases(prepared: list[PreparedCase], *, actor=None, audit: bool =
             if c.pk is None:
                 c.pk = next(fresh)
         rows = [(p.case.pk, *case_row(p)) for p in prepared]
-        now, first_event = write_case_rows([(pk, vals, evs, packed) for pk, vals, evs, _w, packed in rows],
-                                           actor=actor)
-        eid = first_event
+        now, eids = write_case_rows([(pk, vals, evs, packed) for pk, vals, evs, _w, packed in rows], actor=actor)
+        it = iter(eids)
         for p in prepared:
             c = p.case
             c.created_at = c.updated_at = now
             c._state.adding, c._state.db = False, connection.alias
             for e in p.events:
-                e.pk, e.case_id, e.created_at = eid, c.pk, now
-                eid += 1
+                e.pk, e.case_id, e.created_at = next(it), c.pk, now
         if audit:
             record_bulk_create([c.pk for c in cases], {c.unit_id for c in cases}, cases[0].source,
                                sum(len(p.events) for p in prepared), summary=summary, user=actor)
     return cases
 
 
-def write_case_rows(rows: list[tuple[int, list, list[list], bytes]], *, actor=None) -> tuple[dt.datetime, int]:
+def write_case_rows(rows: list[tuple[int, list, list[list], bytes]], *, actor=None) -> tuple[dt.datetime, list[int]]:
     """Write new cases given as (id, case_row values with references set, event values, packed
     digest): the cases, their events (ids numbered here, in order), the history rows of both
     ("+", by `actor`, now), the CaseDigests and the search index — plain multi-row INSERTs, the
     history copied by the database. The one place new cases are written in bulk. Returns (now —
-    their created_at —, the first event's id). Raises ValidationError, writing nothing, if a
+    their created_at —, the events' ids in order). Raises ValidationError, writing nothing, if a
     số thụ lý repeats within `rows` or is already in the register for the same court and year."""
     from django.db import connection
 
     from kiemsat.search import index as search_index
 
     if not rows:
-        return timezone.now(), 0
+        return timezone.now(), []
     ix = CASE_ROW_INDEX
     i_court, i_year, i_stl, i_name = ix["court_id"], ix["year"], ix["so_thu_ly"], ix["person_name"]
     with transaction.atomic():
@@ -862,7 +858,6 @@ def write_case_rows(rows: list[tuple[int, list, list[list], bytes]], *, actor=No
         stamp = connection.ops.adapt_datetimefield_value(now)
         n_events = sum(len(e) for _pk, _v, e, _p in rows)
         eids = take_ids(Event, n_events)
-        first_event = eids[0] if eids else 0
         event_rows = []
         it = iter(eids)
         for pk, _v, evs, _p in rows:
@@ -881,7 +876,7 @@ def write_case_rows(rows: list[tuple[int, list, list[list], bytes]], *, actor=No
         _insert_plain(CaseDigest, ("case_id", "packed"), [(pk, p) for pk, _v, _e, p in rows])
         if connection.vendor == "postgresql":
             _sequence_past(Case, max(case_ids))  # only if a caller numbered cases itself
-    return now, first_event
+    return now, eids
 
 
 def _insert_plain(model, columns: tuple[str, ...], rows: list[tuple]) -> None:

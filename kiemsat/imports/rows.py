@@ -33,10 +33,10 @@ _MAX_RESIDENCE = 300
 
 
 def jsonable(v):
-    if isinstance(v, dt.datetime):
+    if isinstance(v, (dt.datetime, dt.date, dt.time)):
         return v.isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
+    if isinstance(v, dt.timedelta):  # a duration cell
+        return str(v)
     if isinstance(v, float) and v.is_integer():
         return int(v)
     if isinstance(v, dict):

@@ -123,10 +123,22 @@ def assert_same(path, before=None, **kw):
 
 
 @pytest.fixture(params=[False, True], ids=["one-process", "second-process"])
-def process(request, settings):
+def process(request, settings, monkeypatch):
     """The bulk path with the book read and prepared in this process, or in a second one
-    (imports.worker: every file from 0 bytes on)."""
+    (imports.worker: every file from 0 bytes on; forking allowed although other tests may have
+    left threads behind)."""
+    from kiemsat.imports import worker
+
     settings.KIEMSAT_IMPORT_PROCESS_BYTES = 0 if request.param else 1 << 40
+    monkeypatch.setattr(worker, "fork_is_safe", lambda: True)
+    real = worker.Book
+
+    def book(*a, **kw):  # the path asked for is the path taken
+        made = real(*a, **kw)
+        assert (made.proc is not None) == (request.param and kw["process"]), "import path"
+        return made
+
+    monkeypatch.setattr(worker, "Book", book)
     return request.param
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import marshal
 import multiprocessing
+import os
 
 import pytest
 
@@ -29,8 +30,9 @@ HEAD = ["STT", "Họ và tên", "Năm sinh", "Biện pháp", "Số thụ lý", "
 
 
 @pytest.fixture
-def second_process(settings):
+def second_process(settings, monkeypatch):
     settings.KIEMSAT_IMPORT_PROCESS_BYTES = 0
+    monkeypatch.setattr(worker, "fork_is_safe", lambda: True)  # other tests may leave threads behind
 
 
 def _nothing_written():
@@ -42,7 +44,8 @@ def _no_child_left():
     return not [p for p in multiprocessing.active_children() if p.name == "kiemsat-import-reader"]
 
 
-def test_the_file_size_decides_where_the_book_is_read(settings, tmp_path):
+def test_the_file_size_decides_where_the_book_is_read(settings, tmp_path, monkeypatch):
+    monkeypatch.setattr(worker, "fork_is_safe", lambda: True)
     path = sample_path("so-theo-doi-xlhc-2024")
     size = path.stat().st_size
     settings.KIEMSAT_IMPORT_PROCESS_BYTES = size
@@ -144,3 +147,50 @@ def test_a_prepared_row_crosses_as_plain_values():
         assert type(vals[ix["stage"]]) is str and vals[ix["stage"]] in {st.value for st in Stage}
         assert all(type(v) in (str, int, bool, bytes, type(None)) for v in vals)
         assert all(type(v) in (str, int, bool, type(None)) for ev in back.prepared[1] for v in ev)
+
+
+def test_with_other_threads_only_postgresql_forks(settings, monkeypatch):
+    """A fork keeps only the forking thread; with SQLite the other threads' connections would be
+    closed in the child on shared handles: the server's threads import in one process."""
+    from django.db import connection
+
+    settings.KIEMSAT_IMPORT_PROCESS_BYTES = 0
+    path = sample_path("so-theo-doi-xlhc-2024")
+    monkeypatch.setattr(worker.threading, "active_count", lambda: 1)
+    assert worker.fork_is_safe() and worker.use_process(path)
+    monkeypatch.setattr(worker.threading, "active_count", lambda: 2)
+    assert worker.fork_is_safe() == worker.use_process(path) == (connection.vendor == "postgresql")
+
+
+def test_the_reading_process_ends_by_itself_when_nobody_reads(monkeypatch):
+    monkeypatch.setattr(worker, "CHUNK", 5)  # more messages than the pipe holds
+    book = worker.Book(sample_path("so-theo-doi-xlhc-2022-2025"), None, today=D(2026, 11, 26), new_cases=True,
+                       process=True)
+    proc = book.proc
+    next(iter(book.rows()))
+    book.conn.close()  # the importing side stops reading: the child's next send fails
+    proc.join(timeout=20)
+    assert proc.exitcode == 0
+    book.proc = None  # ended already (close() would only join it)
+    proc.close()
+
+
+def test_a_reading_process_killed_half_way_fails_the_import_clearly(monkeypatch, second_process, db):
+    real = worker.prepare_row
+    calls = {"n": 0}
+
+    def dying(item, **kw):  # in the child
+        calls["n"] += 1
+        if calls["n"] == 30:
+            os._exit(9)
+        return real(item, **kw)
+
+    monkeypatch.setattr(worker, "prepare_row", dying)
+    with pytest.raises(WorkbookError, match="dừng bất thường"):
+        import_workbook(sample_path("so-theo-doi-xlhc-2024"), actor=None)
+    assert _nothing_written() and _no_child_left()
+
+
+def test_time_and_duration_cells_are_kept_as_text():
+    assert import_rows.jsonable({"Giờ họp": dt.time(8, 30), "Thời lượng": dt.timedelta(hours=2)}) == \
+        {"Giờ họp": "08:30:00", "Thời lượng": "2:00:00"}

@@ -12,6 +12,19 @@ DROPPED = {
 }
 
 
+LIKE = "imports_importrow_status_41a5fbe4_like"  # PostgreSQL's pattern index of the text column
+
+
+def _drop_like(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{LIKE}"')
+
+
+def _create_like(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{LIKE}" ON "imports_importrow" ("status" varchar_pattern_ops)')
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -22,11 +35,11 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[
                 migrations.RunSQL(
-                    [f'DROP INDEX IF EXISTS "{name}"' for name in DROPPED]
-                    + ['DROP INDEX IF EXISTS "imports_importrow_status_41a5fbe4_like"'],
+                    [f'DROP INDEX IF EXISTS "{name}"' for name in DROPPED],
                     [f'CREATE INDEX IF NOT EXISTS "{name}" ON "imports_importrow" {cols}'
                      for name, cols in DROPPED.items()],
                 ),
+                migrations.RunPython(_drop_like, _create_like),
             ],
             state_operations=[
                 migrations.AlterField(
