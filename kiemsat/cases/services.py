@@ -593,10 +593,10 @@ def _converters(model, connection):
 
 def _insert_rows(model, objs, extra: dict | None = None, skip: tuple[str, ...] = (),
                  ready: tuple[str, ...] = ()) -> None:
-    """Plain multi-row INSERTs of model's columns from objs' attributes (extra: attname -> one value
-    for every row; skip: columns left to the database; ready: columns whose values the caller has
-    already made ready for the driver, e.g. JSON — see converters()). The ORM's bulk_create spends most of its
-    time building model instances and compiling SQL."""
+    """Plain multi-row INSERTs (_insert_plain) of model's columns from objs' attributes (extra:
+    attname -> one value for every row; skip: columns left to the database; ready: columns whose
+    values the caller has already made ready for the driver, e.g. JSON — see converters()). The
+    ORM's bulk_create spends most of its time building model instances and compiling SQL."""
     from operator import attrgetter
 
     from django.db import connection
@@ -607,32 +607,19 @@ def _insert_rows(model, objs, extra: dict | None = None, skip: tuple[str, ...] =
     fixed_cols = [(f, conv) for f, conv in cols if f.attname in extra]
     fixed = tuple(conv(extra[f.attname]) if conv and extra[f.attname] is not None else extra[f.attname]
                   for f, conv in fixed_cols)
-    qn = connection.ops.quote_name
-    columns = [f.column for f, _ in varying + fixed_cols]
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "
-    one = f"({', '.join(['%s'] * len(columns))})"
-    # several rows per statement (a statement costs more than a row: fewer of them is a third faster on
-    # both databases); the rows keep their order
-    per = max(1, min(100, 900 // len(columns)))
     names = [f.attname for f, _ in varying]
     get = attrgetter(*names) if len(names) > 1 else (lambda o, g=attrgetter(*names): (g(o),))
     convs = [(i, conv) for i, (f, conv) in enumerate(varying) if conv is not None and f.attname not in ready]
-    chain = itertools.chain.from_iterable
-    with connection.cursor() as cur:
-        for i in range(0, len(objs), 5000):
-            rows = [get(o) + fixed for o in objs[i:i + 5000]]
-            if convs:
-                rows = [list(r) for r in rows]
-                for r in rows:
-                    for j, conv in convs:
-                        if r[j] is not None:
-                            r[j] = conv(r[j])
-            whole = len(rows) - len(rows) % per
-            if whole:
-                cur.executemany(head + ", ".join([one] * per),
-                                [list(chain(rows[k:k + per])) for k in range(0, whole, per)])
-            if whole < len(rows):
-                cur.execute(head + ", ".join([one] * (len(rows) - whole)), list(chain(rows[whole:])))
+    columns = (*names, *(f.attname for f, _ in fixed_cols))
+    for i in range(0, len(objs), 5000):
+        rows = [get(o) + fixed for o in objs[i:i + 5000]]
+        if convs:
+            rows = [list(r) for r in rows]
+            for r in rows:
+                for j, conv in convs:
+                    if r[j] is not None:
+                        r[j] = conv(r[j])
+        _insert_plain(model, columns, rows)
 
 
 def _copy_history(model, ids: list[int], hist: dict) -> None:

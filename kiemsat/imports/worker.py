@@ -76,9 +76,7 @@ class Book:
         self._today, self._new = today, new_cases
         self.late_warnings: list[str] = []
         if not process:
-            self._reader = BookReader(path, mapping)
-            self.reading, self.total = self._reader.reading, self._reader.total
-            self.tracked = tracked_events(self.reading)
+            self._read_here(path, mapping)
             return
         import python_calamine  # noqa: F401 - loaded before the fork, not in the child
 
@@ -95,9 +93,7 @@ class Book:
             self.proc = None
             recv.close()
             send.close()
-            self._reader = BookReader(path, mapping)
-            self.reading, self.total = self._reader.reading, self._reader.total
-            self.tracked = tracked_events(self.reading)
+            self._read_here(path, mapping)
             return
         finally:
             gc.unfreeze()
@@ -108,6 +104,11 @@ class Book:
         except BaseException:
             self.close()
             raise
+
+    def _read_here(self, path: Path, mapping: dict | None) -> None:
+        self._reader = BookReader(path, mapping)
+        self.reading, self.total = self._reader.reading, self._reader.total
+        self.tracked = tracked_events(self.reading)
 
     def _receive(self, *expected: str):
         ready = mpc.wait([self.conn, self.proc.sentinel], timeout=SILENCE)
